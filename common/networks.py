@@ -1,0 +1,127 @@
+"""Pure builder functions that return named, unbuilt-by-training Keras models.
+
+Generators map noise (batch, latent_dim) drawn from N(0, 1) -- plus a one-hot label (batch,
+num_classes) for conditional models -- to images (batch, 28, 28, 1) in [-1, 1] (tanh).
+Discriminators map images in [-1, 1] (plus the one-hot label when conditional) to one real/fake
+logit per image, shape (batch, 1); the sigmoid lives in the loss, which is numerically safer.
+"""
+
+import keras
+from keras import layers
+
+LEAKY_SLOPE = 0.2
+MLP_BATCHNORM_MOMENTUM = 0.8
+# Radford et al. 2015 initialise every weight from N(0, 0.02).
+DCGAN_INIT_STDDEV = 0.02
+DCGAN_KERNEL = 4
+DCGAN_BASE_FILTERS = 64
+CLASSIFIER_FEATURES = 128
+
+
+def _dcgan_init():
+    return keras.initializers.RandomNormal(stddev=DCGAN_INIT_STDDEV)
+
+
+def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None):
+    """DCGAN generator: Dense to (h/4, w/4, 2f) -> two stride-2 Conv2DTranspose -> tanh image.
+
+    With `num_classes`, a second input takes the one-hot label and is concatenated with the
+    noise (Mirza & Osindero 2014), giving the conditional (CGAN) generator.
+    """
+    height, width, channels = image_shape
+    noise = keras.Input((latent_dim,), name="noise")
+    inputs = [noise]
+    hidden = noise
+    if num_classes is not None:
+        label = keras.Input((num_classes,), name="label")
+        inputs.append(label)
+        hidden = layers.Concatenate(name="noise_and_label")([noise, label])
+    start_filters = 2 * DCGAN_BASE_FILTERS
+    hidden = layers.Dense(
+        (height // 4) * (width // 4) * start_filters, use_bias=False, kernel_initializer=_dcgan_init()
+    )(hidden)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    hidden = layers.Reshape((height // 4, width // 4, start_filters))(hidden)
+    hidden = layers.Conv2DTranspose(
+        DCGAN_BASE_FILTERS, DCGAN_KERNEL, strides=2, padding="same", use_bias=False,
+        kernel_initializer=_dcgan_init(),
+    )(hidden)
+    hidden = layers.BatchNormalization()(hidden)
+    hidden = layers.ReLU()(hidden)
+    image = layers.Conv2DTranspose(
+        channels, DCGAN_KERNEL, strides=2, padding="same", activation="tanh",
+        kernel_initializer=_dcgan_init(), name="image",
+    )(hidden)
+    name = "cgan_generator" if num_classes is not None else "dcgan_generator"
+    return keras.Model(inputs if num_classes is not None else noise, image, name=name)
+
+
+def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None):
+    """DCGAN discriminator: two stride-2 convolutions with LeakyReLU -> one logit.
+
+    With `num_classes`, the one-hot label is mapped by a Dense layer to one extra image plane and
+    stacked onto the image (the Keras book's CGAN), so every convolution sees the label.
+    """
+    height, width, _ = image_shape
+    image = keras.Input(image_shape, name="image")
+    inputs = [image]
+    hidden = image
+    if num_classes is not None:
+        label = keras.Input((num_classes,), name="label")
+        inputs.append(label)
+        label_plane = layers.Dense(height * width, kernel_initializer=_dcgan_init())(label)
+        label_plane = layers.Reshape((height, width, 1))(label_plane)
+        hidden = layers.Concatenate(name="image_and_label")([image, label_plane])
+    for filters in (DCGAN_BASE_FILTERS, 2 * DCGAN_BASE_FILTERS):
+        hidden = layers.Conv2D(
+            filters, DCGAN_KERNEL, strides=2, padding="same", kernel_initializer=_dcgan_init()
+        )(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    hidden = layers.Flatten()(hidden)
+    logit = layers.Dense(1, kernel_initializer=_dcgan_init(), name="logit")(hidden)
+    name = "cgan_discriminator" if num_classes is not None else "dcgan_discriminator"
+    return keras.Model(inputs if num_classes is not None else image, logit, name=name)
+
+
+def build_mlp_generator(latent_dim, image_shape=(28, 28, 1), hidden_units=(256, 512, 1024)):
+    """Fully-connected generator: Dense 256-512-1024, LeakyReLU 0.2, BatchNorm (momentum 0.8), tanh."""
+    noise = keras.Input((latent_dim,), name="noise")
+    hidden = noise
+    for units in hidden_units:
+        hidden = layers.Dense(units)(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+        hidden = layers.BatchNormalization(momentum=MLP_BATCHNORM_MOMENTUM)(hidden)
+    pixels = layers.Dense(int(image_shape[0] * image_shape[1] * image_shape[2]), activation="tanh")(hidden)
+    image = layers.Reshape(image_shape, name="image")(pixels)
+    return keras.Model(noise, image, name="mlp_generator")
+
+
+def build_mlp_discriminator(image_shape=(28, 28, 1), hidden_units=(512, 256)):
+    """Fully-connected discriminator: Flatten -> Dense 512-256 with LeakyReLU 0.2 -> one logit."""
+    image = keras.Input(image_shape, name="image")
+    hidden = layers.Flatten()(image)
+    for units in hidden_units:
+        hidden = layers.Dense(units)(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    logit = layers.Dense(1, name="logit")(hidden)
+    return keras.Model(image, logit, name="mlp_discriminator")
+
+
+def build_image_classifier(num_classes, image_shape=(28, 28, 1)):
+    """CNN classifier used as the judge: images in [-1, 1] -> class probabilities (batch, classes).
+
+    Its layer named "features" (batch, 128) gives the embedding for Fréchet distances.
+    """
+    image = keras.Input(image_shape, name="image")
+    hidden = image
+    for filters in (32, 64):
+        hidden = layers.Conv2D(filters, 3, padding="same", activation="relu")(hidden)
+        hidden = layers.Conv2D(filters, 3, padding="same", activation="relu")(hidden)
+        hidden = layers.MaxPooling2D()(hidden)
+        hidden = layers.Dropout(0.25)(hidden)
+    hidden = layers.Flatten()(hidden)
+    features = layers.Dense(CLASSIFIER_FEATURES, activation="relu", name="features")(hidden)
+    hidden = layers.Dropout(0.5)(features)
+    probabilities = layers.Dense(num_classes, activation="softmax", name="probabilities")(hidden)
+    return keras.Model(image, probabilities, name="image_classifier")

@@ -1,0 +1,150 @@
+"""Driving a GAN with `fit()`: progress bar, loss history, sample grids, checkpoints and resume.
+
+Everything is keyed on the global step (the generator optimizer's iteration count), so a run that
+is killed and restarted with `--resume` carries on from its last checkpoint with the same
+schedule, the same optimizer state and the same loss curve.
+"""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from common import plotting
+from common.errors import ToolkitError
+from common.io import load_arrays, save_arrays, write_json
+
+CHECKPOINT_FILE = "checkpoint.npz"
+HISTORY_FILE = "history.json"
+LOSS_PLOT_FILE = "losses.png"
+LOSS_PLOT_WINDOW = 50
+
+
+def global_step(gan):
+    """Generator updates done so far (restored with the optimizer state on resume)."""
+    return int(gan.g_optimizer.iterations.numpy())
+
+
+def checkpoint_variables(gan):
+    """Every variable a resumed run needs, in a fixed order: G, D, then each optimizer's."""
+    variables = list(gan.generator.variables) + list(gan.discriminator.variables)
+    for optimizer in gan.optimizers:
+        variables += list(optimizer.variables)
+    return variables
+
+
+def save_checkpoint(gan, path):
+    """Write all of the GAN's training state to `path` (.npz) atomically."""
+    variables = checkpoint_variables(gan)
+    arrays = {f"v{index:04d}": np.asarray(variable.numpy()) for index, variable in enumerate(variables)}
+    arrays["paths"] = np.array([variable.path for variable in variables])
+    save_arrays(path, arrays)
+
+
+def restore_checkpoint(gan, path):
+    """Load the state written by `save_checkpoint` into `gan` (built with the same networks)."""
+    stored = load_arrays(path)
+    variables = checkpoint_variables(gan)
+    if len(stored) - 1 != len(variables):
+        raise ToolkitError(
+            f"checkpoint {path} holds {len(stored) - 1} variables but this model has {len(variables)}; "
+            "was it written with other settings?"
+        )
+    for index, variable in enumerate(variables):
+        value = stored[f"v{index:04d}"]
+        if tuple(value.shape) != tuple(variable.shape):
+            raise ToolkitError(
+                f"checkpoint {path}: {variable.path} must have shape {tuple(variable.shape)}; "
+                f"got {tuple(value.shape)} (was it written with other settings?)"
+            )
+        variable.assign(value)
+
+
+class TrainingMonitor(keras.callbacks.Callback):
+    """Progress bar, per-step loss history, sample grids and checkpoints for one GAN run.
+
+    `write_samples(step)` renders the fixed-noise samples for `step`; it is called every
+    `sample_every` steps and at the end. Checkpoints go to `out_dir` every `checkpoint_every`
+    steps and at the end, together with the loss history.
+    """
+
+    def __init__(self, total_steps, out_dir, checkpoint_every, sample_every, write_samples, history):
+        super().__init__()
+        self.total_steps = total_steps
+        self.out_dir = Path(out_dir)
+        self.checkpoint_every = checkpoint_every
+        self.sample_every = sample_every
+        self.write_samples = write_samples
+        self.history = history
+        self.progress = None
+
+    def on_train_begin(self, logs=None):
+        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=["d_loss", "g_loss"])
+        self.progress.update(global_step(self.model))
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = global_step(self.model)
+        d_loss, g_loss = float(logs["d_loss"]), float(logs["g_loss"])
+        self.history["step"].append(step)
+        self.history["d_loss"].append(d_loss)
+        self.history["g_loss"].append(g_loss)
+        self.progress.update(step, values=[("d_loss", d_loss), ("g_loss", g_loss)])
+        if step % self.sample_every == 0:
+            self.write_samples(step)
+        if step % self.checkpoint_every == 0:
+            self.save()
+
+    def on_train_end(self, logs=None):
+        step = global_step(self.model)
+        if step % self.sample_every:
+            self.write_samples(step)
+        if step % self.checkpoint_every:
+            self.save()
+
+    def save(self):
+        save_checkpoint(self.model, self.out_dir / CHECKPOINT_FILE)
+        write_json(self.out_dir / HISTORY_FILE, self.history)
+
+
+def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_every, write_samples):
+    """Train `gan` on the endless `dataset` until the global step reaches `steps`.
+
+    With `resume`, the state in `out_dir/checkpoint.npz` is restored first and training continues
+    from its step. Returns the loss history dict (lists "step", "d_loss", "g_loss").
+    """
+    out_dir = Path(out_dir)
+    checkpoint = out_dir / CHECKPOINT_FILE
+    history = {"step": [], "d_loss": [], "g_loss": []}
+    if resume:
+        if not checkpoint.is_file():
+            raise ToolkitError(f"--resume needs a checkpoint at {checkpoint}; none found")
+        restore_checkpoint(gan, checkpoint)
+        history = _load_history(out_dir / HISTORY_FILE, global_step(gan))
+    start = global_step(gan)
+    if start >= steps:
+        raise ToolkitError(f"--steps must exceed the {start} steps already done in {checkpoint}; got {steps}")
+    monitor = TrainingMonitor(steps, out_dir, checkpoint_every, sample_every, write_samples, history)
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps - start, verbose=0, shuffle=False, callbacks=[monitor])
+    plot_losses(history, out_dir / LOSS_PLOT_FILE)
+    return history
+
+
+def plot_losses(history, path):
+    """Plot the discriminator and generator losses, averaged over windows of 50 steps."""
+    window = max(1, min(LOSS_PLOT_WINDOW, len(history["step"])))
+    kernel = np.ones(window) / window
+    curves = {
+        name: np.convolve(history[key], kernel, mode="valid")
+        for name, key in (("discriminator", "d_loss"), ("generator", "g_loss"))
+    }
+    steps = history["step"][window - 1:]
+    plotting.loss_curves(steps, curves, path, title=f"Losses (mean over {window} steps)")
+
+
+def _load_history(path, up_to_step):
+    if not Path(path).is_file():
+        return {"step": [], "d_loss": [], "g_loss": []}
+    history = json.loads(Path(path).read_text())
+    keep = [index for index, step in enumerate(history["step"]) if step <= up_to_step]
+    return {key: [values[index] for index in keep] for key, values in history.items()}

@@ -1,0 +1,105 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import gan, networks
+
+LATENT = 8
+CLASSES = 10
+
+
+def make_gan(conditional):
+    if conditional:
+        model = gan.ConditionalGAN(
+            networks.build_dcgan_generator(LATENT, num_classes=CLASSES),
+            networks.build_dcgan_discriminator(num_classes=CLASSES), LATENT, CLASSES,
+        )
+    else:
+        model = gan.GAN(networks.build_mlp_generator(LATENT), networks.build_mlp_discriminator(), LATENT)
+    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    return model
+
+
+def snapshot(variables):
+    return [np.array(variable.numpy()) for variable in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(old, variable.numpy()) for old, variable in zip(before, variables)]
+
+
+def real_batch(batch_size=8):
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype("float32"))
+    labels = tf.constant(rng.integers(0, CLASSES, batch_size).astype("int32"))
+    return images, labels
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_discriminator_step_changes_d_and_leaves_g_alone(conditional):
+    model = make_gan(conditional)
+    real, conditions = model.split_batch(real_batch())
+    d_before = snapshot(model.discriminator.trainable_variables)
+    g_before = snapshot(model.generator.trainable_variables)
+    loss = model.discriminator_step(real, conditions)
+    assert np.isfinite(float(loss))
+    assert all(changed(d_before, model.discriminator.trainable_variables))
+    assert not any(changed(g_before, model.generator.trainable_variables))
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_generator_step_changes_g_and_leaves_d_alone(conditional):
+    model = make_gan(conditional)
+    d_before = snapshot(model.discriminator.variables)
+    g_before = snapshot(model.generator.trainable_variables)
+    loss = model.generator_step(8)
+    assert np.isfinite(float(loss))
+    assert all(changed(g_before, model.generator.trainable_variables))
+    assert not any(changed(d_before, model.discriminator.variables))
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_fit_trains_both_networks(conditional):
+    model = make_gan(conditional)
+    dataset = tf.data.Dataset.from_tensors(real_batch()).repeat()
+    d_before = snapshot(model.discriminator.trainable_variables)
+    g_before = snapshot(model.generator.trainable_variables)
+    history = model.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(history.history["d_loss"]))
+    assert all(changed(d_before, model.discriminator.trainable_variables))
+    assert all(changed(g_before, model.generator.trainable_variables))
+    assert int(model.g_optimizer.iterations.numpy()) == 3
+    assert int(model.d_optimizer.iterations.numpy()) == 3
+
+
+def test_label_reaches_the_generator():
+    model = make_gan(conditional=True)
+    noise = tf.random.normal((4, LATENT), seed=1)
+    images = {
+        label: np.asarray(model.generate(noise, tf.one_hot([label] * 4, CLASSES)))
+        for label in (3, 7)
+    }
+    assert np.abs(images[3] - images[7]).mean() > 1e-4
+
+
+def test_real_labels_become_one_hot_conditions():
+    model = make_gan(conditional=True)
+    images, labels = real_batch()
+    _, conditions = model.split_batch((images, labels))
+    np.testing.assert_array_equal(np.argmax(conditions, axis=1), labels.numpy())
+
+
+def test_fake_labels_cover_every_class():
+    model = make_gan(conditional=True)
+    labels = np.argmax(model.sample_conditions(5000), axis=1)
+    counts = np.bincount(labels, minlength=CLASSES)
+    assert counts.min() > 400 and counts.max() < 600
+
+
+def test_one_optimizer_cannot_serve_both_networks():
+    model = gan.GAN(networks.build_mlp_generator(LATENT), networks.build_mlp_discriminator(), LATENT)
+    shared = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="separate optimizer"):
+        model.compile(shared, shared)

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from common import networks
+
+LATENT = 8
+
+
+@pytest.mark.parametrize("builder, name", [
+    (networks.build_dcgan_generator, "dcgan_generator"),
+    (networks.build_mlp_generator, "mlp_generator"),
+])
+def test_unconditional_generators_map_noise_to_tanh_images(builder, name):
+    generator = builder(LATENT)
+    assert generator.name == name
+    out = np.asarray(generator(np.random.default_rng(0).normal(size=(5, LATENT)).astype("float32")))
+    assert out.shape == (5, 28, 28, 1)
+    assert out.min() >= -1 and out.max() <= 1
+
+
+def test_conditional_generator_takes_noise_and_label():
+    generator = networks.build_dcgan_generator(LATENT, num_classes=10)
+    assert generator.name == "cgan_generator"
+    assert [tuple(t.shape[1:]) for t in generator.inputs] == [(LATENT,), (10,)]
+    out = generator([np.zeros((3, LATENT), "float32"), np.eye(10, dtype="float32")[:3]])
+    assert out.shape == (3, 28, 28, 1)
+
+
+@pytest.mark.parametrize("builder, name", [
+    (networks.build_dcgan_discriminator, "dcgan_discriminator"),
+    (networks.build_mlp_discriminator, "mlp_discriminator"),
+])
+def test_discriminators_give_one_logit_per_image(builder, name):
+    discriminator = builder()
+    assert discriminator.name == name
+    assert discriminator(np.zeros((4, 28, 28, 1), "float32")).shape == (4, 1)
+
+
+def test_conditional_discriminator_sees_the_label():
+    discriminator = networks.build_dcgan_discriminator(num_classes=10)
+    images = np.random.default_rng(1).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    logit_a = discriminator([images, np.eye(10, dtype="float32")[[0, 0]]])
+    logit_b = discriminator([images, np.eye(10, dtype="float32")[[7, 7]]])
+    assert not np.allclose(logit_a, logit_b)
+
+
+def test_mlp_networks_follow_the_seed_notes():
+    generator = networks.build_mlp_generator(LATENT)
+    dense_units = [layer.units for layer in generator.layers if layer.__class__.__name__ == "Dense"]
+    assert dense_units == [256, 512, 1024, 784]
+    momenta = {layer.momentum for layer in generator.layers if layer.__class__.__name__ == "BatchNormalization"}
+    assert momenta == {0.8}
+    discriminator = networks.build_mlp_discriminator()
+    assert [layer.units for layer in discriminator.layers if layer.__class__.__name__ == "Dense"] == [512, 256, 1]
+
+
+def test_classifier_exposes_features_layer():
+    classifier = networks.build_image_classifier(10)
+    assert classifier.get_layer("features").output.shape[-1] == networks.CLASSIFIER_FEATURES
+    probabilities = np.asarray(classifier(np.zeros((2, 28, 28, 1), "float32")))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

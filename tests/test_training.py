@@ -1,0 +1,84 @@
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import training
+from common.errors import ToolkitError
+from tests.test_gan import make_gan, real_batch, snapshot
+
+
+def dataset():
+    return tf.data.Dataset.from_tensors(real_batch()).repeat()
+
+
+def run(model, steps, out_dir, resume=False, write_samples=None, every=2):
+    return training.train(
+        model, dataset(), steps, out_dir, resume=resume, checkpoint_every=every, sample_every=every,
+        write_samples=write_samples or (lambda step: None),
+    )
+
+
+def test_checkpoint_round_trip_restores_every_variable(tmp_path):
+    model = make_gan(conditional=False)
+    model.fit(dataset(), steps_per_epoch=2, epochs=1, verbose=0)
+    training.save_checkpoint(model, tmp_path / "c.npz")
+    fresh = make_gan(conditional=False)
+    training.restore_checkpoint(fresh, tmp_path / "c.npz")
+    for saved, restored in zip(training.checkpoint_variables(model), training.checkpoint_variables(fresh)):
+        np.testing.assert_array_equal(saved.numpy(), restored.numpy())
+    assert training.global_step(fresh) == 2
+
+
+def test_checkpoint_from_other_model_is_refused(tmp_path):
+    training.save_checkpoint(make_gan(conditional=False), tmp_path / "c.npz")
+    with pytest.raises(ToolkitError, match="checkpoint"):
+        training.restore_checkpoint(make_gan(conditional=True), tmp_path / "c.npz")
+
+
+def test_train_writes_samples_checkpoint_history_and_plot(tmp_path):
+    sampled = []
+    history = run(make_gan(conditional=False), 5, tmp_path, write_samples=sampled.append)
+    assert sampled == [2, 4, 5]
+    assert history["step"] == [1, 2, 3, 4, 5]
+    assert (tmp_path / training.CHECKPOINT_FILE).is_file()
+    assert (tmp_path / training.LOSS_PLOT_FILE).stat().st_size > 0
+    assert json.loads((tmp_path / training.HISTORY_FILE).read_text())["step"] == [1, 2, 3, 4, 5]
+
+
+def test_interrupted_run_resumes_from_last_checkpoint(tmp_path):
+    """Ctrl-C at step 3 leaves the step-2 checkpoint; --resume carries on from step 2 to the end."""
+    def interrupt_at_three(step):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(make_gan(conditional=False), 6, tmp_path, write_samples=interrupt_at_three, every=1)
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    resumed = make_gan(conditional=False)
+    history = run(resumed, 6, tmp_path, resume=True, every=2)
+    assert training.global_step(resumed) == 6
+    assert history["step"] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_restores_the_trained_weights(tmp_path):
+    first = make_gan(conditional=False)
+    run(first, 2, tmp_path)
+    weights = snapshot(first.generator.variables)
+    second = make_gan(conditional=False)
+    training.restore_checkpoint(second, tmp_path / training.CHECKPOINT_FILE)
+    for old, new in zip(weights, second.generator.variables):
+        np.testing.assert_array_equal(old, new.numpy())
+
+
+def test_resume_without_checkpoint_is_an_error(tmp_path):
+    with pytest.raises(ToolkitError, match="--resume needs a checkpoint"):
+        run(make_gan(conditional=False), 2, tmp_path, resume=True)
+
+
+def test_resume_past_the_requested_steps_is_an_error(tmp_path):
+    run(make_gan(conditional=False), 2, tmp_path)
+    with pytest.raises(ToolkitError, match="--steps must exceed"):
+        run(make_gan(conditional=False), 2, tmp_path, resume=True)
