@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, gan, image_gan, networks
+from common import cli, gan, image_gan, networks, training
 from common.errors import ToolkitError
 
 NAME = "cgan_mnist"
@@ -58,7 +58,7 @@ def run(args):
             image_gan.write_outputs(generator, latent_dim, args, NAME, labels_for=labels_for(args.digit))
         return
     model = build_gan(args.latent_dim)
-    model.compile(*image_gan.adam_pair(args.learning_rate))
+    model.compile(*training.adam_pair(args.learning_rate, args.steps))
     image_gan.train_image_gan(model, args, NAME, num_classes=NUM_CLASSES)
 
 

@@ -10,7 +10,7 @@
 import sys
 
 import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, gan, image_gan, networks
+from common import cli, gan, image_gan, networks, training
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
@@ -53,7 +53,7 @@ def run(args):
             image_gan.write_outputs(generator, latent_dim, args, name)
         return
     model = build_gan(args.model, args.latent_dim)
-    model.compile(*image_gan.adam_pair(args.learning_rate))
+    model.compile(*training.adam_pair(args.learning_rate, args.steps))
     image_gan.train_image_gan(model, args, name)
 
 

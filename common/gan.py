@@ -44,6 +44,11 @@ class GAN(keras.Model):
         g_optimizer.build(self.generator_variables())
 
     @property
+    def networks(self):
+        """The networks whose variables make up the GAN's state (checkpointed with the optimizers)."""
+        return [self.generator, self.discriminator]
+
+    @property
     def optimizers(self):
         """The optimizers in checkpoint order: discriminator, then generator."""
         return [self.d_optimizer, self.g_optimizer]
@@ -67,8 +72,10 @@ class GAN(keras.Model):
         return self.discriminator(samples, training=training)
 
     def concat_conditions(self, first, second):
-        """Join the conditions of two batches, in the order of their samples."""
-        return None
+        """Join the conditions (tensors or nested structures of them) of two batches, in order."""
+        if first is None:
+            return None
+        return keras.tree.map_structure(lambda a, b: ops.concatenate([a, ops.cast(b, a.dtype)], axis=0), first, second)
 
     def discriminator_loss(self, real_output, fake_output, real_conditions, fake_conditions):
         return losses.discriminator_loss(real_output, fake_output)
@@ -151,12 +158,13 @@ class ConditionalGAN(GAN):
     def discriminate(self, samples, conditions, training=False):
         return self.discriminator([samples, conditions], training=training)
 
-    def concat_conditions(self, first, second):
-        return ops.concatenate([first, second], axis=0)
-
 
 def _split_halves(output, batch_size):
-    return output[:batch_size], output[batch_size:]
+    """Split a discriminator output (a tensor or nested structure) into its real and fake parts."""
+    return (
+        keras.tree.map_structure(lambda tensor: tensor[:batch_size], output),
+        keras.tree.map_structure(lambda tensor: tensor[batch_size:], output),
+    )
 
 
 def _per_replica(loss):

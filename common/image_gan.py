@@ -69,19 +69,13 @@ def check_flag_combinations(args):
     """Reject flags that only make sense with --generator (or with --evaluate) when used without."""
     using_only = [flag for flag, value in (("--csv", args.csv), ("--evaluate", args.evaluate)) if value]
     if args.generator is None and using_only:
-        raise ToolkitError(f"{' and '.join(using_only)} need --generator PATH; got no --generator")
+        verb = "needs" if len(using_only) == 1 else "need"
+        raise ToolkitError(f"{' and '.join(using_only)} {verb} --generator PATH; got no --generator")
     if args.metrics_json and not args.evaluate:
         raise ToolkitError("--metrics-json needs --evaluate")
 
 
 # ---- training ----------------------------------------------------------------------------------
-def adam_pair(learning_rate):
-    """Two Adam optimizers (D, G) with the DCGAN paper's beta_1 = 0.5."""
-    import keras
-
-    return tuple(keras.optimizers.Adam(learning_rate, beta_1=0.5) for _ in range(2))
-
-
 def train_image_gan(gan, args, name, dataset_name="mnist", num_classes=None):
     """Train `gan` on the training split of `dataset_name` and save its generator.
 

@@ -15,6 +15,7 @@ MLP_BATCHNORM_MOMENTUM = 0.8
 DCGAN_INIT_STDDEV = 0.02
 DCGAN_KERNEL = 4
 DCGAN_BASE_FILTERS = 64
+DCGAN_DENSE_UNITS = 1024
 CLASSIFIER_FEATURES = 128
 
 
@@ -22,11 +23,12 @@ def _dcgan_init():
     return keras.initializers.RandomNormal(stddev=DCGAN_INIT_STDDEV)
 
 
-def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None):
-    """DCGAN generator: Dense to (h/4, w/4, 2f) -> two stride-2 Conv2DTranspose -> tanh image.
+def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS):
+    """DCGAN generator: Dense 1024 -> Dense to (h/4, w/4, 2f) -> two stride-2 Conv2DTranspose -> tanh.
 
-    With `num_classes`, a second input takes the one-hot label and is concatenated with the
-    noise (Mirza & Osindero 2014), giving the conditional (CGAN) generator.
+    f is `base_filters`; BatchNorm and ReLU follow every layer but the last (Radford et al. 2015), and
+    the fully-connected stem is the InfoGAN paper's MNIST generator. With `num_classes`, a second
+    input takes the one-hot label, concatenated with the noise (Mirza & Osindero 2014): the CGAN.
     """
     height, width, channels = image_shape
     noise = keras.Input((latent_dim,), name="noise")
@@ -36,16 +38,14 @@ def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None)
         label = keras.Input((num_classes,), name="label")
         inputs.append(label)
         hidden = layers.Concatenate(name="noise_and_label")([noise, label])
-    start_filters = 2 * DCGAN_BASE_FILTERS
-    hidden = layers.Dense(
-        (height // 4) * (width // 4) * start_filters, use_bias=False, kernel_initializer=_dcgan_init()
-    )(hidden)
-    hidden = layers.BatchNormalization()(hidden)
-    hidden = layers.ReLU()(hidden)
+    start_filters = 2 * base_filters
+    for units in (DCGAN_DENSE_UNITS, (height // 4) * (width // 4) * start_filters):
+        hidden = layers.Dense(units, use_bias=False, kernel_initializer=_dcgan_init())(hidden)
+        hidden = layers.BatchNormalization()(hidden)
+        hidden = layers.ReLU()(hidden)
     hidden = layers.Reshape((height // 4, width // 4, start_filters))(hidden)
     hidden = layers.Conv2DTranspose(
-        DCGAN_BASE_FILTERS, DCGAN_KERNEL, strides=2, padding="same", use_bias=False,
-        kernel_initializer=_dcgan_init(),
+        base_filters, DCGAN_KERNEL, strides=2, padding="same", use_bias=False, kernel_initializer=_dcgan_init(),
     )(hidden)
     hidden = layers.BatchNormalization()(hidden)
     hidden = layers.ReLU()(hidden)
@@ -57,11 +57,15 @@ def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None)
     return keras.Model(inputs if num_classes is not None else noise, image, name=name)
 
 
-def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None):
-    """DCGAN discriminator: two stride-2 convolutions with LeakyReLU -> one logit.
+def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS):
+    """DCGAN discriminator: stride-2 convolutions (f, 2f filters) -> Dense 1024 -> one logit.
 
-    With `num_classes`, the one-hot label is mapped by a Dense layer to one extra image plane and
-    stacked onto the image (the Keras book's CGAN), so every convolution sees the label.
+    LeakyReLU 0.2 throughout and no BatchNorm: the training step sends real and fake images through
+    D as one batch, and BatchNorm would then normalise D's step and G's all-fake step differently
+    (tried: G collapsed to a constant pattern within 2,500 steps). With `num_classes`, the one-hot
+    label is mapped by a Dense layer to one extra image plane stacked onto the image (the Keras
+    book's CGAN) and is also joined to the convolutional features, so both the convolutions and the
+    dense layer see it.
     """
     height, width, _ = image_shape
     image = keras.Input(image_shape, name="image")
@@ -73,12 +77,16 @@ def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None):
         label_plane = layers.Dense(height * width, kernel_initializer=_dcgan_init())(label)
         label_plane = layers.Reshape((height, width, 1))(label_plane)
         hidden = layers.Concatenate(name="image_and_label")([image, label_plane])
-    for filters in (DCGAN_BASE_FILTERS, 2 * DCGAN_BASE_FILTERS):
-        hidden = layers.Conv2D(
-            filters, DCGAN_KERNEL, strides=2, padding="same", kernel_initializer=_dcgan_init()
-        )(hidden)
+    for filters in (base_filters, 2 * base_filters):
+        hidden = layers.Conv2D(filters, DCGAN_KERNEL, strides=2, padding="same", kernel_initializer=_dcgan_init())(
+            hidden
+        )
         hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
     hidden = layers.Flatten()(hidden)
+    if num_classes is not None:
+        hidden = layers.Concatenate(name="features_and_label")([hidden, label])
+    hidden = layers.Dense(DCGAN_DENSE_UNITS, kernel_initializer=_dcgan_init())(hidden)
+    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
     logit = layers.Dense(1, kernel_initializer=_dcgan_init(), name="logit")(hidden)
     name = "cgan_discriminator" if num_classes is not None else "dcgan_discriminator"
     return keras.Model(inputs if num_classes is not None else image, logit, name=name)

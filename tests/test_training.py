@@ -82,3 +82,16 @@ def test_resume_past_the_requested_steps_is_an_error(tmp_path):
     run(make_gan(conditional=False), 2, tmp_path)
     with pytest.raises(ToolkitError, match="--steps must exceed"):
         run(make_gan(conditional=False), 2, tmp_path, resume=True)
+
+
+def test_learning_rate_is_constant_then_decays_linearly_to_zero():
+    schedule = training.ConstantThenLinearDecay(2e-4, total_steps=1000)
+    rates = [float(schedule(step)) for step in (0, 250, 500, 750, 1000, 1200)]
+    np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 0.0, 0.0], atol=1e-9)
+
+
+def test_adam_pair_gives_two_optimizers_on_the_schedule():
+    d_optimizer, g_optimizer = training.adam_pair(1e-3, total_steps=10)
+    assert d_optimizer is not g_optimizer
+    assert float(d_optimizer.beta_1) == training.ADAM_BETA_1
+    np.testing.assert_allclose(float(g_optimizer.learning_rate), 1e-3)
