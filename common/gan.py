@@ -19,7 +19,7 @@ class GAN(keras.Model):
 
     Batches from the dataset are `(samples, labels)` pairs (labels unused here) or bare samples.
     The generator maps noise (batch, latent_dim) ~ N(0, 1) to samples; the discriminator maps
-    samples to a logit (batch, 1).
+    samples to a logit (batch, 1), or to a nested structure of outputs in variants.
     """
 
     def __init__(self, generator, discriminator, latent_dim, **kwargs):
@@ -71,12 +71,6 @@ class GAN(keras.Model):
         """Discriminator output for `samples` (and `conditions`)."""
         return self.discriminator(samples, training=training)
 
-    def concat_conditions(self, first, second):
-        """Join the conditions (tensors or nested structures of them) of two batches, in order."""
-        if first is None:
-            return None
-        return keras.tree.map_structure(lambda a, b: ops.concatenate([a, ops.cast(b, a.dtype)], axis=0), first, second)
-
     def discriminator_loss(self, real_output, fake_output, real_conditions, fake_conditions):
         return losses.discriminator_loss(real_output, fake_output)
 
@@ -101,12 +95,12 @@ class GAN(keras.Model):
         fake_conditions = self.sample_conditions(batch_size)
         # Fakes are made outside the tape: D's step needs no gradient through G.
         fake = self.generate(self.sample_noise(batch_size), fake_conditions, training=True)
-        samples = ops.concatenate([real, ops.cast(fake, real.dtype)], axis=0)
-        conditions = self.concat_conditions(real_conditions, fake_conditions)
         variables = self.discriminator_variables()
         with tf.GradientTape() as tape:
-            output = self.discriminate(samples, conditions, training=True)
-            real_output, fake_output = _split_halves(output, batch_size)
+            # Real and fake batches go through D separately (Radford et al. 2015): batch statistics
+            # in D then describe one kind of sample each, as they do in the generator's all-fake step.
+            real_output = self.discriminate(real, real_conditions, training=True)
+            fake_output = self.discriminate(fake, fake_conditions, training=True)
             loss = self.discriminator_loss(real_output, fake_output, real_conditions, fake_conditions)
             scaled_loss = _per_replica(loss)
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
@@ -157,14 +151,6 @@ class ConditionalGAN(GAN):
 
     def discriminate(self, samples, conditions, training=False):
         return self.discriminator([samples, conditions], training=training)
-
-
-def _split_halves(output, batch_size):
-    """Split a discriminator output (a tensor or nested structure) into its real and fake parts."""
-    return (
-        keras.tree.map_structure(lambda tensor: tensor[:batch_size], output),
-        keras.tree.map_structure(lambda tensor: tensor[batch_size:], output),
-    )
 
 
 def _per_replica(loss):

@@ -7,7 +7,7 @@ logit per image, shape (batch, 1); the sigmoid lives in the loss, which is numer
 """
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 LEAKY_SLOPE = 0.2
 MLP_BATCHNORM_MOMENTUM = 0.8
@@ -17,6 +17,19 @@ DCGAN_KERNEL = 4
 DCGAN_BASE_FILTERS = 64
 DCGAN_DENSE_UNITS = 1024
 CLASSIFIER_FEATURES = 128
+
+
+class MinibatchStdDev(layers.Layer):
+    """Append one feature map holding the batch's feature spread (Karras et al. 2018).
+
+    (batch, h, w, c) -> (batch, h, w, c + 1); the extra map is the standard deviation over the batch,
+    averaged over all positions and channels. A generator that drops modes makes its batches less
+    varied than real ones, which this lets the discriminator see.
+    """
+
+    def call(self, inputs):
+        spread = ops.mean(ops.std(inputs, axis=0))
+        return ops.concatenate([inputs, ops.ones_like(inputs[..., :1]) * spread], axis=-1)
 
 
 def _dcgan_init():
@@ -57,12 +70,14 @@ def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None,
     return keras.Model(inputs if num_classes is not None else noise, image, name=name)
 
 
-def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS):
+def build_dcgan_discriminator(
+    image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS, minibatch_stddev=False
+):
     """DCGAN discriminator: stride-2 convolutions (f, 2f filters) -> Dense 1024 -> one logit.
 
-    LeakyReLU 0.2 throughout and no BatchNorm: the training step sends real and fake images through
-    D as one batch, and BatchNorm would then normalise D's step and G's all-fake step differently
-    (tried: G collapsed to a constant pattern within 2,500 steps). With `num_classes`, the one-hot
+    LeakyReLU 0.2 throughout and no BatchNorm (with BatchNorm here and real and fake images in one
+    batch, G collapsed to a constant pattern within 2,500 steps). `minibatch_stddev` adds a
+    `MinibatchStdDev` map after the convolutions, against mode dropping. With `num_classes`, the one-hot
     label is mapped by a Dense layer to one extra image plane stacked onto the image (the Keras
     book's CGAN) and is also joined to the convolutional features, so both the convolutions and the
     dense layer see it.
@@ -82,6 +97,8 @@ def build_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=None, base_fi
             hidden
         )
         hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    if minibatch_stddev:
+        hidden = MinibatchStdDev(name="minibatch_stddev")(hidden)
     hidden = layers.Flatten()(hidden)
     if num_classes is not None:
         hidden = layers.Concatenate(name="features_and_label")([hidden, label])
