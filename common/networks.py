@@ -7,7 +7,7 @@ logit per image, shape (batch, 1); the sigmoid lives in the loss, which is numer
 """
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 LEAKY_SLOPE = 0.2
 MLP_BATCHNORM_MOMENTUM = 0.8
@@ -19,29 +19,20 @@ DCGAN_DENSE_UNITS = 1024
 CLASSIFIER_FEATURES = 128
 
 
-class MinibatchStdDev(layers.Layer):
-    """Append one feature map holding the batch's feature spread (Karras et al. 2018).
-
-    (batch, h, w, c) -> (batch, h, w, c + 1); the extra map is the standard deviation over the batch,
-    averaged over all positions and channels. A generator that drops modes makes its batches less
-    varied than real ones, which this lets the discriminator see.
-    """
-
-    def call(self, inputs):
-        spread = ops.mean(ops.std(inputs, axis=0))
-        return ops.concatenate([inputs, ops.ones_like(inputs[..., :1]) * spread], axis=-1)
-
-
 def _dcgan_init():
     return keras.initializers.RandomNormal(stddev=DCGAN_INIT_STDDEV)
 
 
-def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS):
-    """DCGAN generator: Dense 1024 -> Dense to (h/4, w/4, 2f) -> two stride-2 Conv2DTranspose -> tanh.
+def build_dcgan_generator(
+    latent_dim, image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS,
+    dense_units=DCGAN_DENSE_UNITS,
+):
+    """DCGAN generator: [Dense `dense_units`] -> Dense to (h/4, w/4, 2f) -> two stride-2 Conv2DTranspose -> tanh.
 
-    f is `base_filters`; BatchNorm and ReLU follow every layer but the last (Radford et al. 2015), and
-    the fully-connected stem is the InfoGAN paper's MNIST generator. With `num_classes`, a second
-    input takes the one-hot label, concatenated with the noise (Mirza & Osindero 2014): the CGAN.
+    f is `base_filters`; BatchNorm and ReLU follow every layer but the last (Radford et al. 2015). The
+    optional fully-connected layer (None: none) is the InfoGAN paper's MNIST generator stem. With
+    `num_classes`, a second input takes the one-hot label, concatenated with the noise (Mirza &
+    Osindero 2014): the CGAN.
     """
     height, width, channels = image_shape
     noise = keras.Input((latent_dim,), name="noise")
@@ -52,7 +43,7 @@ def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None,
         inputs.append(label)
         hidden = layers.Concatenate(name="noise_and_label")([noise, label])
     start_filters = 2 * base_filters
-    for units in (DCGAN_DENSE_UNITS, (height // 4) * (width // 4) * start_filters):
+    for units in ([dense_units] if dense_units else []) + [(height // 4) * (width // 4) * start_filters]:
         hidden = layers.Dense(units, use_bias=False, kernel_initializer=_dcgan_init())(hidden)
         hidden = layers.BatchNormalization()(hidden)
         hidden = layers.ReLU()(hidden)
@@ -71,13 +62,14 @@ def build_dcgan_generator(latent_dim, image_shape=(28, 28, 1), num_classes=None,
 
 
 def build_dcgan_discriminator(
-    image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS, minibatch_stddev=False
+    image_shape=(28, 28, 1), num_classes=None, base_filters=DCGAN_BASE_FILTERS, dense_units=DCGAN_DENSE_UNITS,
+    dropout_rate=0.0,
 ):
-    """DCGAN discriminator: stride-2 convolutions (f, 2f filters) -> Dense 1024 -> one logit.
+    """DCGAN discriminator: stride-2 convolutions (f, 2f filters) -> [Dense `dense_units`] -> one logit.
 
     LeakyReLU 0.2 throughout and no BatchNorm (with BatchNorm here and real and fake images in one
-    batch, G collapsed to a constant pattern within 2,500 steps). `minibatch_stddev` adds a
-    `MinibatchStdDev` map after the convolutions, against mode dropping. With `num_classes`, the one-hot
+    batch, G collapsed to a constant pattern within 2,500 steps). `dense_units` None leaves out the
+    fully-connected layer; `dropout_rate` > 0 adds Dropout after every LeakyReLU. With `num_classes`, the one-hot
     label is mapped by a Dense layer to one extra image plane stacked onto the image (the Keras
     book's CGAN) and is also joined to the convolutional features, so both the convolutions and the
     dense layer see it.
@@ -97,13 +89,14 @@ def build_dcgan_discriminator(
             hidden
         )
         hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
-    if minibatch_stddev:
-        hidden = MinibatchStdDev(name="minibatch_stddev")(hidden)
+        hidden = layers.Dropout(dropout_rate)(hidden) if dropout_rate else hidden
     hidden = layers.Flatten()(hidden)
     if num_classes is not None:
         hidden = layers.Concatenate(name="features_and_label")([hidden, label])
-    hidden = layers.Dense(DCGAN_DENSE_UNITS, kernel_initializer=_dcgan_init())(hidden)
-    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    if dense_units:
+        hidden = layers.Dense(dense_units, kernel_initializer=_dcgan_init())(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+        hidden = layers.Dropout(dropout_rate)(hidden) if dropout_rate else hidden
     logit = layers.Dense(1, kernel_initializer=_dcgan_init(), name="logit")(hidden)
     name = "cgan_discriminator" if num_classes is not None else "dcgan_discriminator"
     return keras.Model(inputs if num_classes is not None else image, logit, name=name)

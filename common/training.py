@@ -6,6 +6,7 @@ schedule, the same optimizer state and the same loss curve.
 """
 
 import json
+import sys
 from pathlib import Path
 
 import keras
@@ -19,6 +20,8 @@ CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
 LOSS_PLOT_FILE = "losses.png"
 LOSS_PLOT_WINDOW = 50
+PROGRESS_INTERVAL_TERMINAL = 0.5
+PROGRESS_INTERVAL_LOG = 30.0
 # Radford et al. 2015: Adam with beta_1 = 0.5 (0.9 made DCGAN training oscillate).
 ADAM_BETA_1 = 0.5
 # Hold the learning rate for the first half of training, then decay it linearly to zero (the
@@ -108,7 +111,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.progress = None
 
     def on_train_begin(self, logs=None):
-        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=["d_loss", "g_loss"])
+        # Redraw often on a terminal; in a log file, a line every half minute is plenty.
+        interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
+        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=["d_loss", "g_loss"], interval=interval)
         self.progress.update(global_step(self.model))
 
     def on_train_batch_end(self, batch, logs=None):
