@@ -27,6 +27,8 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # Both networks are built functional models, so the GAN is usable as it stands (and
         # fit() must not try to build it by calling it on a data batch).
         self.built = True
@@ -42,6 +44,11 @@ class GAN(keras.Model):
         # lazily inside a distributed train step fail, and a checkpoint needs them to restore into.
         d_optimizer.build(self.discriminator_variables())
         g_optimizer.build(self.generator_variables())
+
+    @property
+    def metrics(self):
+        """Running means of the two losses over the current epoch (Keras resets them each epoch)."""
+        return [self.d_loss_tracker, self.g_loss_tracker]
 
     @property
     def networks(self):
@@ -123,8 +130,11 @@ class GAN(keras.Model):
         real, real_conditions = self.split_batch(data)
         d_loss = self.discriminator_step(real, real_conditions)
         g_loss = self.generator_step(ops.shape(real)[0])
-        # This step's losses, not running means: the monitor keeps the per-step history.
-        return {"d_loss": d_loss, "g_loss": g_loss}
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        # The running means for the progress bar, and this step's losses for the loss history.
+        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result(),
+                "d_loss_step": d_loss, "g_loss_step": g_loss}
 
 
 class ConditionalGAN(GAN):

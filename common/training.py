@@ -118,11 +118,10 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = global_step(self.model)
-        d_loss, g_loss = float(logs["d_loss"]), float(logs["g_loss"])
         self.history["step"].append(step)
-        self.history["d_loss"].append(d_loss)
-        self.history["g_loss"].append(g_loss)
-        self.progress.update(step, values=[("d_loss", d_loss), ("g_loss", g_loss)])
+        self.history["d_loss"].append(float(logs["d_loss_step"]))
+        self.history["g_loss"].append(float(logs["g_loss_step"]))
+        self.progress.update(step, values=[("d_loss", float(logs["d_loss"])), ("g_loss", float(logs["g_loss"]))])
         if step % self.sample_every == 0:
             self.write_samples(step)
         if step % self.checkpoint_every == 0:

@@ -66,7 +66,7 @@ def test_fit_trains_both_networks(conditional):
     d_before = snapshot(model.discriminator.trainable_variables)
     g_before = snapshot(model.generator.trainable_variables)
     history = model.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
-    assert set(history.history) == {"d_loss", "g_loss"}
+    assert set(history.history) == {"d_loss", "g_loss", "d_loss_step", "g_loss_step"}
     assert all(np.isfinite(history.history["d_loss"]))
     assert all(changed(d_before, model.discriminator.trainable_variables))
     assert all(changed(g_before, model.generator.trainable_variables))
@@ -103,3 +103,18 @@ def test_one_optimizer_cannot_serve_both_networks():
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="separate optimizer"):
         model.compile(shared, shared)
+
+
+def test_loss_trackers_report_the_running_mean_of_the_step_losses():
+    model = make_gan(conditional=False)
+    assert [metric.name for metric in model.metrics] == ["d_loss", "g_loss"]
+    steps = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append((float(logs["d_loss_step"]), float(logs["d_loss"])))
+
+    model.fit(tf.data.Dataset.from_tensors(real_batch()).repeat(), steps_per_epoch=4, epochs=1, verbose=0,
+              callbacks=[Record()])
+    step_losses = [step for step, _ in steps]
+    np.testing.assert_allclose([mean for _, mean in steps], np.cumsum(step_losses) / np.arange(1, 5), rtol=1e-5)
