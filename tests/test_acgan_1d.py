@@ -11,6 +11,7 @@ import tensorflow as tf
 
 import acgan_1d
 from common import acgan, tabular
+from tests.helpers import changed, snapshot
 
 LATENT = 4
 # Label column in the middle and numeric labels whose text order differs from their numeric order.
@@ -66,14 +67,6 @@ def make_acgan(num_classes=3, num_features=5):
     model = acgan.ACGAN(generator, discriminator, LATENT, num_classes)
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     return model
-
-
-def snapshot(variables):
-    return [np.array(variable.numpy()) for variable in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(old, variable.numpy()) for old, variable in zip(before, variables)]
 
 
 def test_discriminator_has_validity_and_class_heads_and_no_label_input():

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from common import gan, networks
+from tests.helpers import changed, snapshot
 
 LATENT = 8
 CLASSES = 10
@@ -19,14 +20,6 @@ def make_gan(conditional):
         model = gan.GAN(networks.build_mlp_generator(LATENT), networks.build_mlp_discriminator(), LATENT)
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     return model
-
-
-def snapshot(variables):
-    return [np.array(variable.numpy()) for variable in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(old, variable.numpy()) for old, variable in zip(before, variables)]
 
 
 def real_batch(batch_size=8):

@@ -12,6 +12,7 @@ import dataprocess
 import infogan_timeseries
 from common import sequence_infogan as infogan
 from common import trajectories as traj
+from tests.helpers import changed, snapshot
 
 STEPS = 24
 LATENT = 4
@@ -130,14 +131,6 @@ def make_gan():
     model = infogan_timeseries.build_gan(LATENT, STEPS)
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     return model
-
-
-def snapshot(variables):
-    return [np.array(variable.numpy()) for variable in variables]
-
-
-def changed(before, variables):
-    return [not np.array_equal(old, variable.numpy()) for old, variable in zip(before, variables)]
 
 
 def test_letter_and_codes_reach_the_generator():

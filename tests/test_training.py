@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from common import training
 from common.errors import ToolkitError
-from tests.test_gan import make_gan, real_batch, snapshot
+from tests.helpers import snapshot
+from tests.test_gan import make_gan, real_batch
 
 
 def dataset():

@@ -1,0 +1,13 @@
+"""Small assertions shared by the model tests."""
+
+import numpy as np
+
+
+def snapshot(variables):
+    """Copies of the variables' current values."""
+    return [np.array(variable.numpy()) for variable in variables]
+
+
+def changed(before, variables):
+    """For each variable, whether its value differs from the `snapshot` taken earlier."""
+    return [not np.array_equal(old, variable.numpy()) for old, variable in zip(before, variables)]
