@@ -18,7 +18,7 @@ NAME = "cgan_mnist"
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
 # Chosen to reach the quality targets within 30 minutes on 2 CPU cores (see README).
-DEFAULTS = image_gan.TrainingDefaults(steps=5000, batch_size=64, learning_rate=2e-4)
+DEFAULTS = image_gan.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4)
 
 
 def parse_args(argv):

@@ -16,7 +16,7 @@ NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
 # Chosen to reach the quality targets within 30 minutes on 2 CPU cores (see README).
 DEFAULTS = {
-    "dcgan": image_gan.TrainingDefaults(steps=5000, batch_size=64, learning_rate=2e-4),
+    "dcgan": image_gan.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4),
     "mlp": image_gan.TrainingDefaults(steps=20000, batch_size=64, learning_rate=2e-4),
 }
 MODEL_NAMES = {"dcgan": "dcgan_mnist", "mlp": "mlp_gan_mnist"}
