@@ -67,8 +67,8 @@ def build_dcgan_discriminator(
 ):
     """DCGAN discriminator: stride-2 convolutions (f, 2f filters) -> [Dense `dense_units`] -> one logit.
 
-    LeakyReLU 0.2 throughout and no BatchNorm (with BatchNorm here and real and fake images in one
-    batch, G collapsed to a constant pattern within 2,500 steps). `dense_units` None leaves out the
+    LeakyReLU 0.2 throughout and no BatchNorm (tried, with real and fake images sharing D's batch:
+    G collapsed to a constant pattern within 2,500 steps). `dense_units` None leaves out the
     fully-connected layer; `dropout_rate` > 0 adds Dropout after every LeakyReLU. With `num_classes`, the one-hot
     label is mapped by a Dense layer to one extra image plane stacked onto the image (the Keras
     book's CGAN) and is also joined to the convolutional features, so both the convolutions and the

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import acgan_1d
 from common import acgan, tabular
-from tests.helpers import changed, snapshot
+from tests.helpers import changed, one_line_error, snapshot
 
 LATENT = 4
 # Label column in the middle and numeric labels whose text order differs from their numeric order.
@@ -47,13 +47,6 @@ def trained(tmp_path_factory):
     test_csv = write_table(root / "test.csv", seed=1)
     assert acgan_1d.main(FAST + ["--data", str(train_csv), "--out-dir", str(root / "run")]) == 0
     return {"root": root, "train": train_csv, "test": test_csv, "generator": root / "run" / "acgan_1d.h5"}
-
-
-def one_line_error(capsys, contains):
-    err = capsys.readouterr().err.strip()
-    assert contains in err, err
-    assert "\n" not in err and "Traceback" not in err, err
-    return err
 
 
 def read_strings(path):

@@ -12,6 +12,7 @@ from scipy import stats
 import cgan_timeseries
 from common import finance, gan
 from common import timeseries_gan as tsg
+from tests.helpers import one_line_error
 
 WINDOW = 12
 ASSETS = ["alpha", "beta", "gamma"]
@@ -42,12 +43,6 @@ def trained(tmp_path_factory):
     synthetic_prices().to_csv(csv, index=False)
     assert cgan_timeseries.main(FAST + ["--data", str(csv), "--out-dir", str(root / "run")]) == 0
     return {"root": root, "prices": csv, "generator": root / "run" / "cgan_timeseries.h5"}
-
-
-def one_line_error(capsys, contains):
-    err = capsys.readouterr().err.strip()
-    assert contains in err, err
-    assert "\n" not in err and "Traceback" not in err, err
 
 
 # ---- risk statistics ------------------------------------------------------------------------------

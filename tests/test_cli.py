@@ -9,6 +9,7 @@ import pytest
 import cgan_mnist
 import dcgan_mnist
 from common import cli, training
+from tests.helpers import one_line_error
 
 FAST = ["--steps", "2", "--checkpoint-every", "1", "--sample-every", "2", "--batch-size", "8"]
 
@@ -26,13 +27,6 @@ def trained(tmp_path_factory):
     assert cgan_mnist.main(FAST + ["--data-dir", str(data_dir), "--out-dir", str(root / "cgan")]) == 0
     return {"root": root, "data": data_dir, "dcgan": root / "dcgan" / "dcgan_mnist.h5",
             "cgan": root / "cgan" / "cgan_mnist.h5"}
-
-
-def one_line_error(capsys, contains):
-    err = capsys.readouterr().err.strip()
-    assert contains in err, err
-    assert "\n" not in err and "Traceback" not in err, err
-    return err
 
 
 def test_training_writes_generator_samples_plot_and_checkpoint(trained):

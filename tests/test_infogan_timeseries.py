@@ -12,7 +12,7 @@ import dataprocess
 import infogan_timeseries
 from common import sequence_infogan as infogan
 from common import trajectories as traj
-from tests.helpers import changed, snapshot
+from tests.helpers import changed, one_line_error, snapshot
 
 STEPS = 24
 LATENT = 4
@@ -94,12 +94,6 @@ def test_conversion_of_tiny_raw_files(raw_fixture, tmp_path, kind):
     raw_dir = arff_dir if kind == "arff" else ts_dir
     assert dataprocess.main(["--raw-dir", str(raw_dir), "--out", str(out)]) == 0
     check_layout(out, splits)
-
-
-def one_line_error(capsys, contains):
-    err = capsys.readouterr().err.strip()
-    assert contains in err, err
-    assert "\n" not in err and "Traceback" not in err, err
 
 
 def test_bad_raw_value_is_one_line_error(raw_fixture, tmp_path, capsys):
