@@ -84,6 +84,10 @@ class GAN(keras.Model):
     def generator_loss(self, fake_output, fake_conditions):
         return losses.generator_loss(fake_output)
 
+    def auxiliary_steps(self, real, real_conditions):
+        """Further updates after D's and G's on the same real batch; returns {name: loss} (none here)."""
+        return {}
+
     def discriminator_variables(self):
         """Variables the discriminator step trains."""
         return self.discriminator.trainable_variables
@@ -109,7 +113,7 @@ class GAN(keras.Model):
             real_output = self.discriminate(real, real_conditions, training=True)
             fake_output = self.discriminate(fake, fake_conditions, training=True)
             loss = self.discriminator_loss(real_output, fake_output, real_conditions, fake_conditions)
-            scaled_loss = _per_replica(loss)
+            scaled_loss = per_replica_loss(loss)
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
         return loss
 
@@ -122,7 +126,7 @@ class GAN(keras.Model):
             fake = self.generate(noise, fake_conditions, training=True)
             fake_output = self.discriminate(fake, fake_conditions, training=True)
             loss = self.generator_loss(fake_output, fake_conditions)
-            scaled_loss = _per_replica(loss)
+            scaled_loss = per_replica_loss(loss)
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
         return loss
 
@@ -130,11 +134,14 @@ class GAN(keras.Model):
         real, real_conditions = self.split_batch(data)
         d_loss = self.discriminator_step(real, real_conditions)
         g_loss = self.generator_step(ops.shape(real)[0])
+        auxiliary_losses = self.auxiliary_steps(real, real_conditions)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         # The running means for the progress bar, and this step's losses for the loss history.
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result(),
+        logs = {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result(),
                 "d_loss_step": d_loss, "g_loss_step": g_loss}
+        logs.update({f"{name}_step": loss for name, loss in auxiliary_losses.items()})
+        return logs
 
 
 class ConditionalGAN(GAN):
@@ -163,7 +170,7 @@ class ConditionalGAN(GAN):
         return self.discriminator([samples, conditions], training=training)
 
 
-def _per_replica(loss):
+def per_replica_loss(loss):
     """Scale a per-replica mean loss so that summing gradients over replicas gives the mean.
 
     Under `tf.distribute` the optimizer sums the replicas' gradients; without it this is a no-op.

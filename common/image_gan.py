@@ -76,20 +76,23 @@ def check_flag_combinations(args):
 
 
 # ---- training ----------------------------------------------------------------------------------
-def train_image_gan(gan, args, name, dataset_name="mnist", num_classes=None):
-    """Train `gan` on the training split of `dataset_name` and save its generator.
+def train_image_gan(
+    gan, args, name, dataset_name="mnist", num_classes=None, split=None, balance_classes=False, noise=None,
+):
+    """Train `gan` on the training split of `dataset_name` (EMNIST: of `split`) and save its generator.
 
     Writes `<out-dir>/<name>.h5` and `.keras`, sample grids in `<out-dir>/samples/`, the loss plot,
-    and a checkpoint for `--resume`. Returns the path of the saved `.h5`.
+    and a checkpoint for `--resume`. `noise(count, latent_dim, seed)` draws the grids' fixed latent
+    codes (default `sample_noise`, N(0, 1)). Returns the path of the saved `.h5`.
     """
     import keras
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), _ = data.load_image_dataset(dataset_name, args.data_dir)
+    (x_train, y_train), _ = data.load_labelled_images(dataset_name, args.data_dir, split)
     out_dir = Path(args.out_dir or f"runs/{name}")
-    dataset = data.image_batches(x_train, y_train, args.batch_size, args.seed)
+    dataset = data.image_batches(x_train, y_train, args.batch_size, args.seed, balance_classes=balance_classes)
     rows = num_classes or TRAINING_GRID_COLUMNS
-    fixed_noise = np.random.default_rng(args.seed).normal(size=(rows * TRAINING_GRID_COLUMNS, args.latent_dim))
+    fixed_noise = (noise or sample_noise)(rows * TRAINING_GRID_COLUMNS, args.latent_dim, args.seed)
     fixed_labels = np.repeat(np.arange(rows), TRAINING_GRID_COLUMNS) if num_classes else None
 
     def write_samples(step):
@@ -150,7 +153,13 @@ def generate(generator, noise, labels=None, batch_size=500):
 
 
 def sample_noise(count, latent_dim, seed):
+    """Latent codes (count, latent_dim) float32 ~ N(0, 1)."""
     return np.random.default_rng(seed).normal(size=(count, latent_dim)).astype("float32")
+
+
+def sample_uniform_noise(count, latent_dim, seed):
+    """Latent codes (count, latent_dim) float32 ~ U(0, 1)."""
+    return np.random.default_rng(seed).uniform(size=(count, latent_dim)).astype("float32")
 
 
 def cycling_labels(count, num_classes):
@@ -167,41 +176,49 @@ def images_frame(images, labels=None):
     return frame
 
 
-def write_outputs(generator, latent_dim, args, name, labels_for=None):
+def write_outputs(generator, latent_dim, args, name, labels_for=None, noise=sample_noise, label_word="digit"):
     """Generation mode: a 4x4 grid PNG, and with --csv a CSV of --samples images.
 
-    `labels_for(count)` gives the int labels for a conditional generator (None: unconditional).
+    `labels_for(count)` gives the int labels for a conditional generator (None: unconditional);
+    `noise(count, latent_dim, seed)` draws the latent codes. A grid of one label is named
+    `<name>_<label_word><label>.png`.
     """
     out_dir = Path(args.out_dir or DEFAULT_GENERATE_DIR)
     grid_count = GRID_SIDE * GRID_SIDE
     grid_labels = labels_for(grid_count) if labels_for else None
-    grid = generate(generator, sample_noise(grid_count, latent_dim, args.seed), grid_labels)
-    suffix = f"_digit{grid_labels[0]}" if labels_for and len(set(grid_labels)) == 1 else ""
+    grid = generate(generator, noise(grid_count, latent_dim, args.seed), grid_labels)
+    suffix = f"_{label_word}{grid_labels[0]}" if labels_for and len(set(grid_labels)) == 1 else ""
     grid_path = out_dir / f"{name}{suffix}.png"
     plotting.image_grid(grid, grid_path, GRID_SIDE, GRID_SIDE, title=name + suffix.replace("_", " "))
     print(f"wrote {grid_path}")
     if args.csv:
         count = args.samples or DEFAULT_SAMPLES
         labels = labels_for(count) if labels_for else None
-        images = generate(generator, sample_noise(count, latent_dim, args.seed + 1), labels)
+        images = generate(generator, noise(count, latent_dim, args.seed + 1), labels)
         write_csv(images_frame(images, labels), args.csv)
         print(f"wrote {count} images to {args.csv}")
 
 
 # ---- evaluation --------------------------------------------------------------------------------
-def evaluate(generator, latent_dim, args, name, num_classes, conditional):
+def evaluate(
+    generator, latent_dim, args, name, num_classes, conditional, dataset_name="mnist", split=None,
+    noise=sample_noise, extra_metrics=None,
+):
     """Judge the generator and print (and with --metrics-json, write) the metrics.
 
     Conditional: per-class judge accuracy of samples with cycling labels. Unconditional: the share
     of samples the judge puts in each class. Both: Fréchet distance of judge features against the
-    real test set, beside the floor of real training images against the same test images.
+    real test set of `dataset_name` (EMNIST: `split`), beside the floor of real training images
+    against the same test images. `extra_metrics(report, images, labels, real_data)`, when given,
+    adds (and prints) more entries before the report is written; `real_data` is the loaded dataset.
     """
     count = args.samples or DEFAULT_SAMPLES
     classifier, features = metrics.load_judge(args.judge)
-    (x_train, _), (x_test, _) = data.load_image_dataset("mnist", args.data_dir)
+    real_data = data.load_labelled_images(dataset_name, args.data_dir, split)
+    (x_train, _), (x_test, _) = real_data
     rng = np.random.default_rng(args.seed)
     labels = cycling_labels(count, num_classes) if conditional else None
-    images = generate(generator, sample_noise(count, latent_dim, args.seed), labels)
+    images = generate(generator, noise(count, latent_dim, args.seed), labels)
     unit = data.images_to_unit_range(images)
     predicted = metrics.predict_classes(classifier, unit)
     real_test = data.images_to_unit_range(x_test[rng.choice(len(x_test), min(count, len(x_test)), replace=False)])
@@ -234,6 +251,8 @@ def evaluate(generator, latent_dim, args, name, num_classes, conditional):
         print(f"  histogram: {histogram_path}")
     print(f"  Fréchet distance (judge features) {report['frechet_distance']:.2f}; "
           f"real train vs test floor {report['frechet_distance_real_floor']:.2f}")
+    if extra_metrics is not None:
+        extra_metrics(report, images, labels, real_data)
     if args.metrics_json:
         write_json(args.metrics_json, report)
         print(f"wrote {args.metrics_json}")

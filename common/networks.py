@@ -143,3 +143,48 @@ def build_image_classifier(num_classes, image_shape=(28, 28, 1)):
     hidden = layers.Dropout(0.5)(features)
     probabilities = layers.Dense(num_classes, activation="softmax", name="probabilities")(hidden)
     return keras.Model(image, probabilities, name="image_classifier")
+
+
+def build_acgan_image_discriminator(
+    num_classes, image_shape=(28, 28, 1), base_filters=DCGAN_BASE_FILTERS, dense_units=DCGAN_DENSE_UNITS,
+    dropout_rate=0.3, input_noise_stddev=0.05,
+):
+    """ACGAN discriminator for images: image (batch, 28, 28, 1) in [-1, 1] -> [validity logit (batch, 1),
+    class logits (batch, num_classes)].
+
+    The DCGAN discriminator's trunk (stride-2 convolutions f, 2f; Dense `dense_units`; LeakyReLU 0.2 and
+    Dropout, no BatchNorm) with two heads. It is not given the label: it has to infer the class. Gaussian
+    noise of `input_noise_stddev` on its input (training only) blurs the line between real and fake pixels
+    early in training, so D cannot win on pixel statistics alone.
+    """
+    image = keras.Input(image_shape, name="image")
+    hidden = layers.GaussianNoise(input_noise_stddev)(image) if input_noise_stddev else image
+    for filters in (base_filters, 2 * base_filters):
+        hidden = layers.Conv2D(filters, DCGAN_KERNEL, strides=2, padding="same", kernel_initializer=_dcgan_init())(
+            hidden
+        )
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+        hidden = layers.Dropout(dropout_rate)(hidden)
+    hidden = layers.Flatten()(hidden)
+    hidden = layers.Dense(dense_units, kernel_initializer=_dcgan_init())(hidden)
+    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    hidden = layers.Dropout(dropout_rate)(hidden)
+    validity = layers.Dense(1, kernel_initializer=_dcgan_init(), name="validity")(hidden)
+    class_logits = layers.Dense(num_classes, kernel_initializer=_dcgan_init(), name="class_logits")(hidden)
+    return keras.Model(image, [validity, class_logits], name="acgan_image_discriminator")
+
+
+def build_image_encoder(latent_dim, image_shape=(28, 28, 1), base_filters=DCGAN_BASE_FILTERS):
+    """Encoder: image (batch, 28, 28, 1) in [-1, 1] -> latent code (batch, latent_dim) in [0, 1] (sigmoid).
+
+    Two stride-2 convolutions (f/2, f filters, LeakyReLU 0.2) and a Dense layer. Its codes live where
+    the AE-ACGAN generator's uniform noise lives, so a real glyph's code is a valid "style" for G.
+    """
+    image = keras.Input(image_shape, name="image")
+    hidden = image
+    for filters in (base_filters // 2, base_filters):
+        hidden = layers.Conv2D(filters, DCGAN_KERNEL, strides=2, padding="same")(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
+    hidden = layers.Flatten()(hidden)
+    latent = layers.Dense(latent_dim, activation="sigmoid", name="latent")(hidden)
+    return keras.Model(image, latent, name="image_encoder")

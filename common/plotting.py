@@ -57,3 +57,17 @@ def class_histogram(fractions, class_names, path, expected=None, title="Generate
         axis.axhline(expected, linestyle="--", color="gray")
     axis.set_title(title)
     save_figure(figure, path)
+
+
+def save_grayscale_image(pixels, path):
+    """Save uint8 pixels (H, W), 0 black .. 255 white, as a PNG of exactly that size."""
+    with atomic_path(path) as tmp:
+        plt.imsave(tmp, pixels, cmap="gray", vmin=0, vmax=255, format="png")
+
+
+def read_grayscale_image(path):
+    """A PNG as uint8 grayscale pixels (H, W), 0..255 (colour channels averaged, alpha ignored)."""
+    pixels = np.asarray(plt.imread(path, format="png"), dtype=np.float64)
+    if pixels.ndim == 3:
+        pixels = pixels[..., :3].mean(axis=-1)
+    return np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8)

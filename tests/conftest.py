@@ -29,13 +29,18 @@ def write_tiny_image_npz(path, seed=0, num_classes=10):
     return path
 
 
-@pytest.fixture
-def tiny_data_dir(tmp_path):
-    """A data directory holding a tiny mnist.npz."""
-    data_dir = tmp_path / "data"
+def make_tiny_data_dir(root):
+    """Create `root/data` holding a tiny mnist.npz and return it."""
+    data_dir = root / "data"
     data_dir.mkdir()
     write_tiny_image_npz(data_dir / "mnist.npz")
     return data_dir
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path):
+    """A data directory holding a tiny mnist.npz."""
+    return make_tiny_data_dir(tmp_path)
 
 
 @pytest.fixture

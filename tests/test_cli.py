@@ -17,12 +17,10 @@ FAST = ["--steps", "2", "--checkpoint-every", "1", "--sample-every", "2", "--bat
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """Tiny DCGAN and CGAN generators trained for two steps on a tiny dataset."""
-    from tests.conftest import write_tiny_image_npz
+    from tests.conftest import make_tiny_data_dir
 
     root = tmp_path_factory.mktemp("cli")
-    data_dir = root / "data"
-    data_dir.mkdir()
-    write_tiny_image_npz(data_dir / "mnist.npz")
+    data_dir = make_tiny_data_dir(root)
     assert dcgan_mnist.main(FAST + ["--data-dir", str(data_dir), "--out-dir", str(root / "dcgan")]) == 0
     assert cgan_mnist.main(FAST + ["--data-dir", str(data_dir), "--out-dir", str(root / "cgan")]) == 0
     return {"root": root, "data": data_dir, "dcgan": root / "dcgan" / "dcgan_mnist.h5",
