@@ -41,6 +41,8 @@ class AEACGAN(acgan.ACGAN):
     Compile with three optimizers: discriminator, generator and autoencoder (encoder + generator).
     """
 
+    auxiliary_loss_names = ("ae_loss",)
+
     def __init__(self, generator, discriminator, encoder, latent_dim, num_classes, **kwargs):
         super().__init__(generator, discriminator, latent_dim, num_classes, **kwargs)
         self.encoder = encoder

@@ -22,13 +22,15 @@ class GAN(keras.Model):
     samples to a logit (batch, 1), or to a nested structure of outputs in variants.
     """
 
+    # Losses of the updates `auxiliary_steps` makes after D's and G's, by name (none here).
+    auxiliary_loss_names = ()
+
     def __init__(self, generator, discriminator, latent_dim, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         # Both networks are built functional models, so the GAN is usable as it stands (and
         # fit() must not try to build it by calling it on a data batch).
         self.built = True
@@ -46,9 +48,14 @@ class GAN(keras.Model):
         g_optimizer.build(self.generator_variables())
 
     @property
+    def loss_names(self):
+        """The losses each training step reports: "d_loss", "g_loss", then the auxiliary ones."""
+        return ("d_loss", "g_loss", *self.auxiliary_loss_names)
+
+    @property
     def metrics(self):
-        """Running means of the two losses over the current epoch (Keras resets them each epoch)."""
-        return [self.d_loss_tracker, self.g_loss_tracker]
+        """Running means of the losses over the current epoch (Keras resets them each epoch)."""
+        return list(self.loss_trackers.values())
 
     @property
     def networks(self):
@@ -85,7 +92,8 @@ class GAN(keras.Model):
         return losses.generator_loss(fake_output)
 
     def auxiliary_steps(self, real, real_conditions):
-        """Further updates after D's and G's on the same real batch; returns {name: loss} (none here)."""
+        """Further updates after D's and G's on the same real batch; returns {name: loss} for every
+        name in `auxiliary_loss_names` (none here)."""
         return {}
 
     def discriminator_variables(self):
@@ -134,13 +142,13 @@ class GAN(keras.Model):
         real, real_conditions = self.split_batch(data)
         d_loss = self.discriminator_step(real, real_conditions)
         g_loss = self.generator_step(ops.shape(real)[0])
-        auxiliary_losses = self.auxiliary_steps(real, real_conditions)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        # The running means for the progress bar, and this step's losses for the loss history.
-        logs = {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result(),
-                "d_loss_step": d_loss, "g_loss_step": g_loss}
-        logs.update({f"{name}_step": loss for name, loss in auxiliary_losses.items()})
+        step_losses = {"d_loss": d_loss, "g_loss": g_loss, **self.auxiliary_steps(real, real_conditions)}
+        logs = {}
+        for name, loss in step_losses.items():
+            self.loss_trackers[name].update_state(loss)
+            # The running mean for the progress bar, and this step's loss for the loss history.
+            logs[name] = self.loss_trackers[name].result()
+            logs[f"{name}_step"] = loss
         return logs
 
 

@@ -27,6 +27,9 @@ ADAM_BETA_1 = 0.5
 # Hold the learning rate for the first half of training, then decay it linearly to zero (the
 # pix2pix / CycleGAN schedule): the annealed second half gives visibly cleaner samples.
 DECAY_START_FRACTION = 0.5
+# What a GAN reports each step; a model with other losses names them in its `loss_names`.
+GAN_LOSS_NAMES = ("d_loss", "g_loss")
+LOSS_LABELS = {"d_loss": "discriminator", "g_loss": "generator"}
 
 
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -56,13 +59,26 @@ def adam_pair(learning_rate, total_steps):
 
 
 def global_step(gan):
-    """Generator updates done so far (restored with the optimizer state on resume)."""
-    return int(gan.g_optimizer.iterations.numpy())
+    """Training steps done so far (restored with the optimizer state on resume).
+
+    For a GAN, its generator updates. A model that updates a network several times per step (TimeGAN's
+    joint phase) counts its steps in its own `step_counter` variable instead.
+    """
+    counter = getattr(gan, "step_counter", None)
+    return int((gan.g_optimizer.iterations if counter is None else counter).numpy())
+
+
+def loss_names(gan):
+    """The losses `gan`'s train_step reports, each as `<name>` (running mean) and `<name>_step`."""
+    return tuple(getattr(gan, "loss_names", GAN_LOSS_NAMES))
 
 
 def checkpoint_variables(gan):
-    """Every variable a resumed run needs, in a fixed order: each network's, then each optimizer's."""
-    return [variable for part in gan.networks + gan.optimizers for variable in part.variables]
+    """Every variable a resumed run needs, in a fixed order: each network's, then each optimizer's,
+    then the model's `step_counter` if it has one."""
+    variables = [variable for part in gan.networks + gan.optimizers for variable in part.variables]
+    counter = getattr(gan, "step_counter", None)
+    return variables if counter is None else variables + [counter]
 
 
 def save_checkpoint(gan, path):
@@ -113,15 +129,17 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         # Redraw often on a terminal; in a log file, a line every half minute is plenty.
         interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
-        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=["d_loss", "g_loss"], interval=interval)
+        self.loss_names = loss_names(self.model)
+        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=list(self.loss_names),
+                                            interval=interval)
         self.progress.update(global_step(self.model))
 
     def on_train_batch_end(self, batch, logs=None):
         step = global_step(self.model)
         self.history["step"].append(step)
-        self.history["d_loss"].append(float(logs["d_loss_step"]))
-        self.history["g_loss"].append(float(logs["g_loss_step"]))
-        self.progress.update(step, values=[("d_loss", float(logs["d_loss"])), ("g_loss", float(logs["g_loss"]))])
+        for name in self.loss_names:
+            self.history[name].append(float(logs[f"{name}_step"]))
+        self.progress.update(step, values=[(name, float(logs[name])) for name in self.loss_names])
         if step % self.sample_every == 0:
             self.write_samples(step)
         if step % self.checkpoint_every == 0:
@@ -143,16 +161,17 @@ def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_ever
     """Train `gan` on the endless `dataset` until the global step reaches `steps`.
 
     With `resume`, the state in `out_dir/checkpoint.npz` is restored first and training continues
-    from its step. Returns the loss history dict (lists "step", "d_loss", "g_loss").
+    from its step. Returns the loss history dict: lists "step" and one per loss name ("d_loss" and
+    "g_loss" for a GAN).
     """
     out_dir = Path(out_dir)
     checkpoint = out_dir / CHECKPOINT_FILE
-    history = {"step": [], "d_loss": [], "g_loss": []}
+    history = _empty_history(loss_names(gan))
     if resume:
         if not checkpoint.is_file():
             raise ToolkitError(f"--resume needs a checkpoint at {checkpoint}; none found")
         restore_checkpoint(gan, checkpoint)
-        history = _load_history(out_dir / HISTORY_FILE, global_step(gan))
+        history = _load_history(out_dir / HISTORY_FILE, global_step(gan), loss_names(gan))
     start = global_step(gan)
     if start >= steps:
         raise ToolkitError(f"--steps must exceed the {start} steps already done in {checkpoint}; got {steps}")
@@ -163,20 +182,24 @@ def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_ever
 
 
 def plot_losses(history, path):
-    """Plot the discriminator and generator losses, averaged over windows of 50 steps."""
+    """Plot every loss in `history` (a GAN's: discriminator and generator), averaged over windows of 50 steps."""
     window = max(1, min(LOSS_PLOT_WINDOW, len(history["step"])))
     kernel = np.ones(window) / window
     curves = {
-        name: np.convolve(history[key], kernel, mode="valid")
-        for name, key in (("discriminator", "d_loss"), ("generator", "g_loss"))
+        LOSS_LABELS.get(key, key): np.convolve(values, kernel, mode="valid")
+        for key, values in history.items() if key != "step"
     }
     steps = history["step"][window - 1:]
     plotting.loss_curves(steps, curves, path, title=f"Losses (mean over {window} steps)")
 
 
-def _load_history(path, up_to_step):
+def _empty_history(names):
+    return {"step": [], **{name: [] for name in names}}
+
+
+def _load_history(path, up_to_step, names=GAN_LOSS_NAMES):
     if not Path(path).is_file():
-        return {"step": [], "d_loss": [], "g_loss": []}
+        return _empty_history(names)
     history = json.loads(Path(path).read_text())
     keep = [index for index, step in enumerate(history["step"]) if step <= up_to_step]
     return {key: [values[index] for index in keep] for key, values in history.items()}

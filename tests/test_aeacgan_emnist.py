@@ -228,6 +228,7 @@ def test_resume_restores_all_three_optimizers(trained, tmp_path):
     assert aeacgan_emnist.main(args + ["--steps", "3", "--resume"]) == 0
     history = json.loads((tmp_path / "history.json").read_text())
     assert history["step"] == [1, 2, 3]
+    assert len(history["ae_loss"]) == 3 and all(np.isfinite(history["ae_loss"]))
 
 
 def test_text_png_is_written(trained, tmp_path, capsys):
