@@ -126,7 +126,7 @@ def requested_label(args, class_names):
     if args.char is not None:
         if len(args.char) != 1 or args.char == " ":
             raise ToolkitError(f"--char must be one character; got {args.char!r}")
-        return aeacgan.text_to_labels(args.char, class_names)[0]
+        return aeacgan.text_to_labels(args.char, class_names, flag="--char")[0]
     return None
 
 

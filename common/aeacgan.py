@@ -133,14 +133,19 @@ def load_encoder(generator_path, latent_dim):
 
 
 # ---- writing text ----------------------------------------------------------------------------------
-def text_to_labels(text, class_names):
-    """The class label of each character of `text` (None for a space).
+def text_to_labels(text, class_names, flag="--text"):
+    """The class label of each character of `text` (None for a space); `flag` names the option in errors.
 
     A character the classes lack is looked up in the other case (EMNIST letters and balanced merge
     some upper- and lower-case letters into one class); otherwise it is an error naming it.
     """
+    if any(len(name) != 1 for name in class_names):
+        raise ToolkitError(
+            f"{flag} needs a model whose classes are characters (MNIST or EMNIST); this one's classes are "
+            f"{', '.join(class_names)} -- use --label"
+        )
     if not text.strip():
-        raise ToolkitError(f"--text must contain at least one character to write; got {text!r}")
+        raise ToolkitError(f"{flag} must contain at least one character to write; got {text!r}")
     index = {name: label for label, name in enumerate(class_names)}
     labels = []
     for character in text:
@@ -150,7 +155,7 @@ def text_to_labels(text, class_names):
             labels.append(index.get(character, index.get(character.swapcase())))
         else:
             raise ToolkitError(
-                f"--text can only use the characters this model writes ({''.join(class_names)}) and spaces; "
+                f"{flag} can only use the characters this model writes ({''.join(class_names)}) and spaces; "
                 f"got {character!r}"
             )
     return labels

@@ -307,3 +307,8 @@ def test_generator_without_settings_file_is_refused(trained, tmp_path, capsys):
     lonely.write_bytes(trained["generator"].read_bytes())
     assert aeacgan_emnist.main(["--generator", str(lonely), "--text", "1"]) == 2
     one_line_error(capsys, "needs its settings file")
+
+
+def test_text_needs_classes_that_are_characters():
+    with pytest.raises(aeacgan.ToolkitError, match="--char needs a model whose classes are characters"):
+        aeacgan.text_to_labels("7", data.class_names("fashion_mnist"), flag="--char")

@@ -7,17 +7,21 @@ import numpy as np
 import pytest
 
 import cgan_mnist
-from common import data, image_gan, metrics
+from common import aeacgan, data, image_gan, metrics
 from tests.conftest import ROOT
 
 MODELS = ROOT / "models"
 SAMPLES_PER_DIGIT = 50
 
 
+def judge_for(dataset):
+    classifier, _ = metrics.load_judge(MODELS / f"judge_{dataset}.keras")
+    return classifier
+
+
 @pytest.fixture(scope="module")
 def judge():
-    classifier, _ = metrics.load_judge(MODELS / "judge_mnist.keras")
-    return classifier
+    return judge_for("mnist")
 
 
 def judged_classes(judge, images):
@@ -32,6 +36,29 @@ def test_shipped_cgan_draws_the_requested_digits(judge):
     assert accuracy.min() >= 0.9, accuracy
 
 
+@pytest.mark.parametrize("dataset, min_accuracy", [("mnist", 0.9), ("fashion_mnist", 0.75)])
+def test_shipped_aeacgan_draws_the_requested_classes(dataset, min_accuracy):
+    path = MODELS / f"aeacgan_{dataset}.h5"
+    settings = aeacgan.read_sidecar(path)
+    assert settings["dataset"] == dataset
+    generator, latent_dim = image_gan.load_generator(path, conditional=True, num_classes=10)
+    labels = np.repeat(np.arange(10), SAMPLES_PER_DIGIT)
+    images = image_gan.generate(generator, image_gan.sample_uniform_noise(len(labels), latent_dim, seed=7), labels)
+    predicted = metrics.predict_classes(judge_for(dataset), data.images_to_unit_range(images))
+    assert metrics.per_class_accuracy(labels, predicted, 10).mean() >= min_accuracy
+
+
+def test_shipped_aeacgan_writes_text_offline(tmp_path):
+    """The README's `--text` command, as a user runs it."""
+    result = subprocess.run(
+        [sys.executable, "aeacgan_emnist.py", "--generator", "models/aeacgan_mnist.h5", "--text", "2026 11 22",
+         "--out-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "aeacgan_mnist_text.png").is_file()
+
+
 @pytest.mark.parametrize("name", ["dcgan_mnist", "mlp_gan_mnist"])
 def test_shipped_unconditional_generators_cover_every_digit(judge, name):
     generator, latent_dim = image_gan.load_generator(MODELS / f"{name}.h5", conditional=False)
@@ -40,7 +67,8 @@ def test_shipped_unconditional_generators_cover_every_digit(judge, name):
     assert fractions.min() >= 0.04 and fractions.max() <= 0.16, fractions
 
 
-@pytest.mark.parametrize("name", ["dcgan_mnist", "mlp_gan_mnist", "cgan_mnist"])
+@pytest.mark.parametrize("name", ["dcgan_mnist", "mlp_gan_mnist", "cgan_mnist", "aeacgan_mnist",
+                                  "aeacgan_fashion_mnist"])
 def test_keras_and_h5_files_hold_the_same_generator(name):
     from common.io import load_model
 
