@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import aeacgan, cli, data, image_gan, metrics, networks, plotting, training
+from common import aeacgan, cli, data, image_gan, io, metrics, networks, plotting, training
 from common.errors import ToolkitError
-from common.io import save_model
 
 DATASETS = ("emnist", "mnist", "fashion_mnist")
 IMAGE_SHAPE = (28, 28, 1)
@@ -62,7 +61,7 @@ def build_gan(latent_dim, num_classes):
 
 
 def check_flags(args):
-    image_gan.check_flag_combinations(args)
+    cli.check_generator_flags(args)
     writing = [flag for flag, value in (("--text", args.text), ("--label", args.label is not None),
                                         ("--char", args.char)) if value]
     if args.generator is None and writing:
@@ -88,9 +87,9 @@ def run(args):
         model, args, name, args.dataset, num_classes, split=split, balance_classes=args.balance_classes,
         noise=image_gan.sample_uniform_noise,
     )
-    save_model(model.encoder, aeacgan.encoder_path(h5_path))
+    io.save_model(model.encoder, aeacgan.encoder_path(h5_path))
     aeacgan.write_sidecar(h5_path, args.dataset, split, args.latent_dim)
-    print(f"saved encoder {aeacgan.encoder_path(h5_path)} and settings {aeacgan.sidecar_path(h5_path)}")
+    print(f"saved encoder {aeacgan.encoder_path(h5_path)} and settings {io.sidecar_path(h5_path)}")
 
 
 def use_generator(args):

@@ -44,7 +44,7 @@ def labels_for(digit):
 
 
 def run(args):
-    image_gan.check_flag_combinations(args)
+    cli.check_generator_flags(args)
     if args.digit is not None:
         if not 0 <= args.digit < NUM_CLASSES:
             raise ToolkitError(f"--digit must be between 0 and {NUM_CLASSES - 1}; got {args.digit}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, finance, gan, training
+from common import cli, finance, gan, io, training
 from common import timeseries_gan as tsg
 from common.data import resolve_data_dir
 from common.errors import ToolkitError
@@ -77,13 +77,7 @@ def parse_args(argv):
 
 def check_args(args):
     """Reject flag combinations that cannot work, before anything is read or written."""
-    using_only = [flag for flag, value in (("--csv", args.csv), ("--evaluate", args.evaluate),
-                                           ("--regime", args.regime)) if value]
-    if args.generator is None and using_only:
-        verb = "needs" if len(using_only) == 1 else "need"
-        raise ToolkitError(f"{' and '.join(using_only)} {verb} --generator PATH; got no --generator")
-    if args.metrics_json and not args.evaluate:
-        raise ToolkitError("--metrics-json needs --evaluate")
+    cli.check_generator_flags(args, generator_only=[("--regime", args.regime)])
     if args.window <= tsg.ACF_LAGS:
         raise ToolkitError(f"--window must exceed the {tsg.ACF_LAGS} autocorrelation lags; got {args.window}")
     if args.vol_window < 2:
@@ -169,9 +163,9 @@ def train(args):
                    checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
                    write_samples=write_samples)
     h5_path, keras_path = save_generator(model.generator, out_dir / f"{NAME}.h5")
-    write_json(tsg.sidecar_path(h5_path), settings)
+    write_json(io.sidecar_path(h5_path), settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "
-          f"and settings {tsg.sidecar_path(h5_path)}")
+          f"and settings {io.sidecar_path(h5_path)}")
 
 
 # ---- generation --------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def build_gan(model, latent_dim):
 
 
 def run(args):
-    image_gan.check_flag_combinations(args)
+    cli.check_generator_flags(args)
     name = MODEL_NAMES[args.model]
     if args.generator:
         generator, latent_dim = image_gan.load_generator(args.generator, conditional=False)

@@ -76,7 +76,7 @@ def parse_args(argv):
 
 
 def check_args(args):
-    image_gan.check_flag_combinations(args)
+    cli.check_generator_flags(args)
     if args.letter is not None:
         args.label = traj.letter_to_label(args.letter)
     if args.label is not None and not 0 <= args.label < traj.NUM_CLASSES:

@@ -12,20 +12,17 @@ Shapes: latent codes (batch, latent_dim) in [0, 1] (uniform noise for sampling, 
 encoder); one-hot labels (batch, num_classes); images (batch, 28, 28, 1) in [-1, 1].
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from common import acgan, data, plotting
+from common import acgan, data, io, plotting
 from common.errors import ToolkitError
 from common.gan import per_replica_loss
-from common.io import load_model, write_json
 
 SIDECAR_FORMAT = "aeacgan-v1"
-SIDECAR_SUFFIX = ".json"
 ENCODER_SUFFIX = ".encoder.keras"
 GLYPH_SIZE = data.IMAGE_SHAPE[1]
 # Gaps in rendered text, in pixels: between glyphs, and around the line.
@@ -86,10 +83,6 @@ class AEACGAN(acgan.ACGAN):
 
 
 # ---- the files a trained model is made of --------------------------------------------------------
-def sidecar_path(generator_path):
-    return Path(generator_path).with_suffix(SIDECAR_SUFFIX)
-
-
 def encoder_path(generator_path):
     path = Path(generator_path)
     return path.with_name(path.stem + ENCODER_SUFFIX)
@@ -97,7 +90,7 @@ def encoder_path(generator_path):
 
 def write_sidecar(generator_path, dataset, split, latent_dim):
     """Write what a generator file alone does not say: its dataset, classes and latent space."""
-    write_json(sidecar_path(generator_path), {
+    io.write_json(io.sidecar_path(generator_path), {
         "format": SIDECAR_FORMAT,
         "dataset": dataset,
         "split": split,
@@ -109,15 +102,10 @@ def write_sidecar(generator_path, dataset, split, latent_dim):
 
 def read_sidecar(generator_path):
     """The settings written by `write_sidecar` next to `generator_path`; one-line errors when unusable."""
-    path = sidecar_path(generator_path)
-    if not path.is_file():
-        raise ToolkitError(f"{generator_path} needs its settings file {path} (written with it by training); not found")
-    try:
-        settings = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ToolkitError(f"{path} must be JSON written by aeacgan_emnist.py ({error})") from None
-    if not isinstance(settings, dict) or settings.get("format") != SIDECAR_FORMAT:
-        raise ToolkitError(f"{path} must be an {SIDECAR_FORMAT} settings file; got another format")
+    settings = io.read_sidecar(generator_path)
+    if settings.get("format") != SIDECAR_FORMAT:
+        raise ToolkitError(f"{io.sidecar_path(generator_path)} must be an {SIDECAR_FORMAT} settings file; "
+                           f"got format {settings.get('format')!r}")
     return settings
 
 
@@ -126,7 +114,7 @@ def load_encoder(generator_path, latent_dim):
     path = encoder_path(generator_path)
     if not path.is_file():
         raise ToolkitError(f"--style-from needs the encoder {path} saved beside the generator; not found")
-    encoder = load_model(path, what="encoder")
+    encoder = io.load_model(path, what="encoder")
     if encoder.outputs[0].shape[-1] != latent_dim:
         raise ToolkitError(f"{path} must output {latent_dim}-d codes; it outputs {encoder.outputs[0].shape[-1]}")
     return encoder

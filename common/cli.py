@@ -42,6 +42,21 @@ def positive_float(text):
     return value
 
 
+def check_generator_flags(args, generator_only=()):
+    """Reject flags that only make sense with --generator (or with --evaluate) when used without.
+
+    `args` has `generator`, `csv`, `evaluate` and `metrics_json`; `generator_only` adds more
+    (flag, value) pairs that need --generator.
+    """
+    using_only = [flag for flag, value in (("--csv", args.csv), ("--evaluate", args.evaluate), *generator_only)
+                  if value]
+    if args.generator is None and using_only:
+        verb = "needs" if len(using_only) == 1 else "need"
+        raise ToolkitError(f"{' and '.join(using_only)} {verb} --generator PATH; got no --generator")
+    if args.metrics_json and not args.evaluate:
+        raise ToolkitError("--metrics-json needs --evaluate")
+
+
 def run(prog, body):
     """Call `body()` and turn toolkit errors and Ctrl-C into a one-line message and exit status.
 

@@ -65,16 +65,6 @@ def resolve_training_args(args, defaults):
             setattr(args, field, getattr(defaults, field))
 
 
-def check_flag_combinations(args):
-    """Reject flags that only make sense with --generator (or with --evaluate) when used without."""
-    using_only = [flag for flag, value in (("--csv", args.csv), ("--evaluate", args.evaluate)) if value]
-    if args.generator is None and using_only:
-        verb = "needs" if len(using_only) == 1 else "need"
-        raise ToolkitError(f"{' and '.join(using_only)} {verb} --generator PATH; got no --generator")
-    if args.metrics_json and not args.evaluate:
-        raise ToolkitError("--metrics-json needs --evaluate")
-
-
 # ---- training ----------------------------------------------------------------------------------
 def train_image_gan(
     gan, args, name, dataset_name="mnist", num_classes=None, split=None, balance_classes=False, noise=None,

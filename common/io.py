@@ -60,6 +60,26 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
+def sidecar_path(model_path, suffix=".json"):
+    """The settings file saved beside a model: `models/x.h5` (or `.keras`) -> `models/x<suffix>`."""
+    path = Path(model_path)
+    return path.with_name(path.stem + suffix)
+
+
+def read_sidecar(model_path, suffix=".json"):
+    """The JSON object in the settings file beside `model_path`; one-line errors when missing or unreadable."""
+    path = sidecar_path(model_path, suffix)
+    if not path.is_file():
+        raise ToolkitError(f"the generator {model_path} needs its settings file {path} beside it; not found")
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ToolkitError(f"cannot read the settings file {path} ({error})") from error
+    if not isinstance(settings, dict):
+        raise ToolkitError(f"the settings file {path} must hold a JSON object; got {type(settings).__name__}")
+    return settings
+
+
 def write_csv(frame, path):
     """Write a pandas DataFrame to `path` (no index column) atomically."""
     with atomic_path(path) as tmp:

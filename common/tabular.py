@@ -8,16 +8,14 @@ label is a number). Features are scaled per column to [-1, 1] by a min-max scale
 training rows; the scaler travels with the generator as a JSON sidecar (no pickle).
 """
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from common import plotting
+from common import io, plotting
 from common.errors import ToolkitError
-from common.io import write_json
 
 SIDECAR_SUFFIX = ".scaler.json"
 SIDECAR_FORMAT = "acgan_1d-scaler-v1"
@@ -208,25 +206,17 @@ class ModelInfo:
 
 def sidecar_path(generator_path):
     """`models/acgan_1d.h5` (or `.keras`) -> `models/acgan_1d.scaler.json`."""
-    path = Path(generator_path)
-    return path.with_name(path.stem + SIDECAR_SUFFIX)
+    return io.sidecar_path(generator_path, SIDECAR_SUFFIX)
 
 
 def save_sidecar(info, generator_path):
     path = sidecar_path(generator_path)
-    write_json(path, info.to_dict())
+    io.write_json(path, info.to_dict())
     return path
 
 
 def load_sidecar(generator_path):
-    path = sidecar_path(generator_path)
-    if not path.is_file():
-        raise ToolkitError(f"the scaler file {path} must sit beside the generator {generator_path}; not found")
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ToolkitError(f"cannot read the scaler file {path} ({error})") from error
-    return ModelInfo.from_dict(stored, path)
+    return ModelInfo.from_dict(io.read_sidecar(generator_path, SIDECAR_SUFFIX), sidecar_path(generator_path))
 
 
 def check_table_matches(table, info, generator_path):

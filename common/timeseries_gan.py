@@ -23,18 +23,15 @@ discriminator sees x, x*x and the cumulative path, so tails, clustering and mult
 it to check.
 """
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 from keras import layers
 
-from common import finance, plotting
+from common import finance, io, plotting
 from common.errors import ToolkitError
-from common.io import load_model
 
 LEAKY_SLOPE = 0.2
 CONV_FILTERS = 64
@@ -204,20 +201,14 @@ def window_batches(x, regimes, batch_size, seed):
 
 
 # ---- sidecar, loading and generation -----------------------------------------------------------
-def sidecar_path(generator_path):
-    return Path(generator_path).with_suffix(".json")
-
-
 def load_generator_and_settings(path):
     """Load a scenario generator and its JSON sidecar, checking that they fit each other."""
-    generator = load_model(path, what="generator")
-    sidecar = sidecar_path(path)
-    if not sidecar.is_file():
-        raise ToolkitError(f"the generator needs its settings file beside it: {sidecar} not found")
+    generator = io.load_model(path, what="generator")
+    sidecar = io.sidecar_path(path)
+    settings = io.read_sidecar(path)
     try:
-        settings = json.loads(sidecar.read_text())
         assets, window = settings["assets"], int(settings["window"])
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise ToolkitError(f"{sidecar} is not a cgan_timeseries settings file ({error})") from error
     inputs = generator.inputs
     if len(inputs) != 2 or inputs[1].shape[-1] != len(finance.REGIME_NAMES):

@@ -281,7 +281,7 @@ def test_generator_without_its_scaler(tmp_path, trained, capsys):
     lonely = tmp_path / "g.h5"
     lonely.write_bytes(trained["generator"].read_bytes())
     assert acgan_1d.main(["--generator", str(lonely), "--csv", str(tmp_path / "x.csv")]) != 0
-    one_line_error(capsys, "g.scaler.json must sit beside the generator")
+    one_line_error(capsys, "g.scaler.json beside it; not found")
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -215,9 +215,9 @@ def trained(tmp_path_factory):
 def test_training_saves_generator_encoder_and_settings(trained):
     generator = trained["generator"]
     for path in (generator, generator.with_suffix(".keras"), aeacgan.encoder_path(generator),
-                 aeacgan.sidecar_path(generator), trained["root"] / "run" / "checkpoint.npz"):
+                 io.sidecar_path(generator), trained["root"] / "run" / "checkpoint.npz"):
         assert path.is_file(), path
-    settings = json.loads(aeacgan.sidecar_path(generator).read_text())
+    settings = json.loads(io.sidecar_path(generator).read_text())
     assert settings["class_names"] == list("0123456789") and settings["latent_dim"] == LATENT
 
 

@@ -265,4 +265,4 @@ def test_generator_without_sidecar(tmp_path, trained, capsys):
     lonely = tmp_path / "lonely.h5"
     lonely.write_bytes(trained["generator"].read_bytes())
     assert cgan_timeseries.main(["--generator", str(lonely), "--out-dir", str(tmp_path)]) != 0
-    one_line_error(capsys, "lonely.json not found")
+    one_line_error(capsys, "lonely.json beside it; not found")
