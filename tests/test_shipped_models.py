@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cgan_mnist
-from common import aeacgan, data, image_gan, metrics
+from common import aeacgan, data, image_gan, io, metrics
 from tests.conftest import ROOT
 
 MODELS = ROOT / "models"
@@ -94,3 +94,26 @@ def test_readme_command_works_offline_from_the_checkout(tmp_path):
 def test_cgan_main_rejects_bad_digit_for_shipped_model(tmp_path, capsys):
     assert cgan_mnist.main([f"--generator={MODELS / 'cgan_mnist.h5'}", "--digit=12", "--out-dir", str(tmp_path)]) != 0
     assert "--digit must be between 0 and 9; got 12" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, columns", [("timegan_stocks", ["Open", "High", "Low", "Close", "Adj_Close", "Volume"]),
+                                           ("timegan_sines", [f"sine_{index}" for index in range(1, 6)])])
+def test_shipped_timegan_writes_windows_in_original_units(tmp_path, name, columns):
+    """`python3 timegan.py --generator models/<name>.h5 --samples N --csv PATH` without any data."""
+    import pandas as pd
+
+    import timegan
+
+    csv = tmp_path / "windows.csv"
+    assert timegan.main(["--generator", str(MODELS / f"{name}.h5"), "--samples", "20", "--csv", str(csv),
+                         "--out-dir", str(tmp_path)]) == 0
+    frame = pd.read_csv(csv)
+    assert list(frame.columns) == ["sample", "step", *columns]
+    assert len(frame) == 20 * 24 and frame["step"].max() == 23
+    scaler = io.read_sidecar(MODELS / f"{name}.h5")["scaler"]
+    values = frame[columns].to_numpy()
+    span = np.asarray(scaler["max"]) - np.asarray(scaler["min"])
+    assert np.all(values >= np.asarray(scaler["min"]) - 1e-6 * span)
+    assert np.all(values <= np.asarray(scaler["max"]) + 1e-6 * span)
+    # Generated windows vary: not one window repeated.
+    assert frame.groupby("sample")[columns[0]].mean().std() > 0
