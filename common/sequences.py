@@ -23,7 +23,10 @@ SINES_FEATURES = 5
 SINES_MAX_FREQUENCY = 0.1
 SINES_MAX_PHASE = 0.1
 STOCKS_FILE = "stock_data.csv"
-STOCKS_SOURCE = "the TimeGAN repository (GitHub jsyoon0823/TimeGAN, data/stock_data.csv)"
+# The TimeGAN repository's file, pinned to one commit so that its checksum holds.
+STOCKS_URL = ("https://raw.githubusercontent.com/jsyoon0823/TimeGAN/8f6181cb9b9d2fa0c930cd902411d9ac8a308e07/"
+              "data/stock_data.csv")
+STOCKS_SHA256 = "134b8a00eb4eefa3242dd7ae85144082da80dedf75a1a656d5d08f97cd95277a"
 ENERGY_FILE = "energydata_complete.csv"
 ENERGY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00374/energydata_complete.csv"
 # The UCI file's timestamp column; the other 28 columns are the measurements TimeGAN uses.
@@ -112,13 +115,12 @@ def read_numeric_csv(path, drop_columns=()):
 
 
 def dataset_path(dataset, data_dir):
-    """Where a named dataset's file lives, downloading Energy from UCI when it is missing."""
+    """Where a named dataset's file lives, downloading it from its source when it is missing."""
     folder = resolve_data_dir(data_dir)
     if dataset == "stocks":
         path = folder / STOCKS_FILE
         if not path.is_file():
-            raise ToolkitError(f"{STOCKS_FILE} is not in {folder}; get it from {STOCKS_SOURCE} "
-                               "and put it there or pass --data-dir")
+            download(STOCKS_URL, path, sha256=STOCKS_SHA256)
         return path
     path = folder / ENERGY_FILE
     if not path.is_file():

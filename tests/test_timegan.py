@@ -169,11 +169,14 @@ def test_energy_loader_reads_the_uci_layout(tmp_path):
     np.testing.assert_allclose(rows.to_numpy(), frame[ENERGY_COLUMNS].to_numpy())
 
 
-def test_missing_energy_file_offline_names_file_and_url(tmp_path, offline):
+@pytest.mark.parametrize("dataset, filename, url", [("energy", seqs.ENERGY_FILE, seqs.ENERGY_URL),
+                                                   ("stocks", seqs.STOCKS_FILE, seqs.STOCKS_URL)])
+def test_missing_data_file_offline_names_file_and_url(tmp_path, offline, dataset, filename, url):
     with pytest.raises(ToolkitError) as error:
-        seqs.load_series("energy", tmp_path)
+        seqs.load_series(dataset, tmp_path)
     message = str(error.value)
-    assert seqs.ENERGY_FILE in message and seqs.ENERGY_URL in message and "\n" not in message
+    assert filename in message and url in message and "\n" not in message
+    assert not list(tmp_path.iterdir())
 
 
 def test_window_batches_stack_independent_batches_for_the_joint_phase():
