@@ -38,7 +38,7 @@ DEFAULT_MODULE = "gru"
 # Iterations of each phase; the reference runs 10,000 of each.
 # Iterations per phase. The reference runs 50,000 in each; these fit the 60-minute budget on 2 CPU
 # cores (a joint step, with its two generator updates, costs about 8 autoencoder steps).
-DEFAULT_PHASE_STEPS = {"autoencoder_steps": 5000, "supervisor_steps": 5000, "joint_steps": 5000}
+DEFAULT_PHASE_STEPS = {"autoencoder_steps": 5000, "supervisor_steps": 5000, "joint_steps": 10000}
 DEFAULT_CHECKPOINT_EVERY = 500
 DEFAULT_SAMPLE_EVERY = 1000
 DEFAULT_CSV_SAMPLES = 1000
