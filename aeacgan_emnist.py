@@ -80,8 +80,8 @@ def run(args):
     num_classes = len(data.class_names(args.dataset, args.split))
     name = model_name(args.dataset, args.split)
     model = build_gan(args.latent_dim, num_classes)
-    ae_optimizer = training.adam_pair(args.learning_rate, args.steps)[0]
-    model.compile(*training.adam_pair(args.learning_rate, args.steps), ae_optimizer)
+    model.compile(*training.adam_pair(args.learning_rate, args.steps),
+                  training.scheduled_adam(args.learning_rate, args.steps))
     split = args.split if args.dataset == data.EMNIST else None
     h5_path = image_gan.train_image_gan(
         model, args, name, args.dataset, num_classes, split=split, balance_classes=args.balance_classes,

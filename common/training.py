@@ -50,12 +50,14 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "decay_start_fraction": self.decay_start_fraction}
 
 
+def scheduled_adam(learning_rate, total_steps):
+    """One Adam optimizer with the DCGAN settings (beta_1 0.5) on the constant-then-linear-decay schedule."""
+    return keras.optimizers.Adam(ConstantThenLinearDecay(learning_rate, total_steps), beta_1=ADAM_BETA_1)
+
+
 def adam_pair(learning_rate, total_steps):
-    """Two Adam optimizers (discriminator, generator) sharing the DCGAN settings and the schedule."""
-    return tuple(
-        keras.optimizers.Adam(ConstantThenLinearDecay(learning_rate, total_steps), beta_1=ADAM_BETA_1)
-        for _ in range(2)
-    )
+    """Two such optimizers: the discriminator's and the generator's."""
+    return scheduled_adam(learning_rate, total_steps), scheduled_adam(learning_rate, total_steps)
 
 
 def global_step(gan):
