@@ -1,11 +1,15 @@
 """Benchmark: the acgan_1d.py targets that need several trainings, run through the script's own main().
 
     python3 benchmarks/acgan_1d_experiments.py augmentation [--seeds 0 1 2 3 4]   # needs the fault data
+    python3 benchmarks/acgan_1d_experiments.py augmentation --dataset overlapping
     python3 benchmarks/acgan_1d_experiments.py sklearn [--datasets wine breast_cancer iris]
 
-augmentation: for each seed, a stratified 10% of fault_train.csv; an ACGAN trained on those rows only
-(default settings); the downstream classifier trained on the 10% alone and on the 10% plus the
-`--balance` rows (every class brought up to the largest), both tested on fault_test.csv.
+augmentation: for each seed, a stratified 10% of the training CSV; an ACGAN trained on those rows only
+(default settings); the downstream classifier trained on the 10% alone, on the 10% plus the `--balance`
+rows (every class brought up to the largest), and, as the baseline, on the 10% plus as many randomly
+repeated real rows per class; all tested on the test CSV. `--dataset fault` (default) uses
+fault_train.csv / fault_test.csv; `--dataset overlapping` a generated table whose classes overlap and
+are imbalanced, so that 10% of the rows leave room to improve.
 
 sklearn: scikit-learn's bundled labelled datasets written as CSV (stratified 70/30 split, seed 0),
 an ACGAN trained on each with the default settings, and `--evaluate` on the held-out 30%.
@@ -34,6 +38,10 @@ TEST_FRACTION = 0.3
 SPLIT_SEED = 0
 SKLEARN_LOADERS = {"wine": "load_wine", "breast_cancer": "load_breast_cancer", "iris": "load_iris"}
 SKLEARN_LABEL = "target"
+OVERLAPPING_ROWS = 3000
+OVERLAPPING_FEATURES = 10
+OVERLAPPING_CLASSES = 4
+OVERLAPPING_WEIGHTS = (0.55, 0.25, 0.12, 0.08)
 
 
 def timed_main(argv):
@@ -45,19 +53,51 @@ def timed_main(argv):
     return time.perf_counter() - start
 
 
+def fault_split(args):
+    """The fault data's own train and test CSVs (from the data directory) and the label column."""
+    data_dir = data.resolve_data_dir(args.data_dir)
+    return (data_dir / acgan_1d.DEFAULT_TRAIN_FILE, data_dir / acgan_1d.DEFAULT_TEST_FILE,
+            acgan_1d.DEFAULT_LABEL_COLUMN)
+
+
+def overlapping_split(args):
+    """A harder table than the fault data, generated offline: overlapping, imbalanced classes.
+
+    scikit-learn's make_classification (OVERLAPPING_ROWS rows, OVERLAPPING_FEATURES features of which
+    half informative, OVERLAPPING_CLASSES classes with OVERLAPPING_WEIGHTS, 5% of labels flipped),
+    split 70/30 stratified; written as train/test CSVs under --out-dir.
+    """
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    features, labels = make_classification(
+        n_samples=OVERLAPPING_ROWS, n_features=OVERLAPPING_FEATURES, n_informative=OVERLAPPING_FEATURES // 2,
+        n_redundant=0, n_classes=OVERLAPPING_CLASSES, weights=list(OVERLAPPING_WEIGHTS), flip_y=0.05,
+        class_sep=1.0, random_state=SPLIT_SEED)
+    frame = pd.DataFrame(features, columns=[f"x{index}" for index in range(OVERLAPPING_FEATURES)]).round(4)
+    frame[SKLEARN_LABEL] = labels
+    train, test = train_test_split(frame, test_size=TEST_FRACTION, stratify=labels, random_state=SPLIT_SEED)
+    split_dir = Path(args.out_dir) / "augmentation_overlapping"
+    split_dir.mkdir(parents=True, exist_ok=True)
+    train.to_csv(split_dir / "train.csv", index=False)
+    test.to_csv(split_dir / "test.csv", index=False)
+    return split_dir / "train.csv", split_dir / "test.csv", SKLEARN_LABEL
+
+
+AUGMENTATION_DATASETS = {"fault": fault_split, "overlapping": overlapping_split}
+
+
 def augmentation(args):
     from sklearn.model_selection import train_test_split
 
-    data_dir = data.resolve_data_dir(args.data_dir)
-    train_path, test_path = data_dir / acgan_1d.DEFAULT_TRAIN_FILE, data_dir / acgan_1d.DEFAULT_TEST_FILE
-    label = acgan_1d.DEFAULT_LABEL_COLUMN
+    train_path, test_path, label = AUGMENTATION_DATASETS[args.dataset](args)
     train_text = pd.read_csv(train_path, dtype=str, keep_default_na=False)
     test_rows = tabular.read_table(test_path, label)
     classes = tabular.check_classes(tabular.read_table(train_path, label))
     test_ids = tabular.class_indices(test_rows.labels, classes)
     results = []
     for seed in args.seeds:
-        run_dir = Path(args.out_dir) / "augmentation" / f"seed{seed}"
+        run_dir = Path(args.out_dir) / f"augmentation_{args.dataset}" / f"seed{seed}"
         subset_path = run_dir / "train_10pct.csv"
         subset, _ = train_test_split(train_text, train_size=SUBSET_FRACTION, stratify=train_text[label],
                                      random_state=seed)
@@ -67,7 +107,8 @@ def augmentation(args):
         # A finished seed (run by an earlier or a parallel invocation) is scored, not retrained.
         seconds = None
         if not generator_path.is_file():
-            seconds = timed_main(["--data", str(subset_path), "--seed", str(seed), "--out-dir", str(run_dir)])
+            seconds = timed_main(["--data", str(subset_path), "--label-column", label, "--seed", str(seed),
+                                  "--out-dir", str(run_dir)])
         extra_path = run_dir / "balance_rows.csv"
         timed_main(["--generator", str(generator_path), "--balance", "--seed", str(seed), "--csv", str(extra_path)])
         real, extra = tabular.read_table(subset_path, label), tabular.read_table(extra_path, label)
@@ -76,25 +117,43 @@ def augmentation(args):
         augmented = tabular.classifier_scores(np.concatenate([real.features, extra.features]),
                                               np.concatenate([real_ids, extra_ids]),
                                               test_rows.features, test_ids, len(classes))
+        # The baseline a skeptical user would try first: the same class counts by repeating real rows.
+        repeated = duplicate_rows(real_ids, np.bincount(extra_ids, minlength=len(classes)), seed)
+        duplicated = tabular.classifier_scores(np.concatenate([real.features, real.features[repeated]]),
+                                               np.concatenate([real_ids, real_ids[repeated]]),
+                                               test_rows.features, test_ids, len(classes))
         results.append({"seed": seed, "real_rows": len(real_ids), "synthetic_rows": len(extra_ids),
-                        "training_seconds": seconds, "real_only": real_only, "augmented": augmented})
-        print(f"seed {seed}: 10% real macro-F1 {real_only['macro_f1']:.4f}, "
-              f"+ {len(extra_ids)} synthetic {augmented['macro_f1']:.4f} (trained in {seconds} s)")
+                        "training_seconds": seconds, "real_only": real_only, "augmented": augmented,
+                        "duplicated": duplicated})
+        print(f"seed {seed}: 10% real macro-F1 {real_only['macro_f1']:.4f}, + {len(extra_ids)} synthetic "
+              f"{augmented['macro_f1']:.4f}, + as many repeated real rows {duplicated['macro_f1']:.4f} "
+              f"(trained in {seconds} s)")
+    variants = ("real_only", "augmented", "duplicated")
     summary = {
+        "dataset": args.dataset,
         "classifier": "RandomForestClassifier(n_estimators=200, random_state=0)",
-        "real_only_macro_f1_mean": float(np.mean([r["real_only"]["macro_f1"] for r in results])),
-        "augmented_macro_f1_mean": float(np.mean([r["augmented"]["macro_f1"] for r in results])),
-        "real_only_accuracy_mean": float(np.mean([r["real_only"]["accuracy"] for r in results])),
-        "augmented_accuracy_mean": float(np.mean([r["augmented"]["accuracy"] for r in results])),
+        **{f"{key}_macro_f1_mean": float(np.mean([r[key]["macro_f1"] for r in results])) for key in variants},
+        **{f"{key}_accuracy_mean": float(np.mean([r[key]["accuracy"] for r in results])) for key in variants},
         "runs": results,
     }
-    write_json(Path(args.out_dir) / f"augmentation_seeds{'_'.join(map(str, args.seeds))}.json", summary)
-    print("\n| seed | 10% real macro-F1 | 10% real + balance rows macro-F1 | synthetic rows |")
-    print("| --- | --- | --- | --- |")
+    write_json(Path(args.out_dir) / f"augmentation_{args.dataset}_seeds{'_'.join(map(str, args.seeds))}.json",
+               summary)
+    print("\n| seed | 10% real macro-F1 | 10% real + balance rows macro-F1 | 10% real + repeated real rows | "
+          "synthetic rows |")
+    print("| --- | --- | --- | --- | --- |")
     for r in results:
         print(f"| {r['seed']} | {r['real_only']['macro_f1']:.4f} | {r['augmented']['macro_f1']:.4f} "
-              f"| {r['synthetic_rows']} |")
-    print(f"| mean | {summary['real_only_macro_f1_mean']:.4f} | {summary['augmented_macro_f1_mean']:.4f} | |")
+              f"| {r['duplicated']['macro_f1']:.4f} | {r['synthetic_rows']} |")
+    print(f"| mean | {summary['real_only_macro_f1_mean']:.4f} | {summary['augmented_macro_f1_mean']:.4f} "
+          f"| {summary['duplicated_macro_f1_mean']:.4f} | |")
+
+
+def duplicate_rows(class_ids, extra_counts, seed):
+    """Indices into `class_ids` drawing extra_counts[c] rows of each class c at random, with repeats."""
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(np.flatnonzero(class_ids == index), count) for index, count in enumerate(extra_counts)
+             if count]
+    return np.concatenate(picks) if picks else np.array([], dtype=int)
 
 
 def sklearn_datasets(args):
@@ -142,6 +201,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=["augmentation", "sklearn"])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(5)), help="default 0 1 2 3 4")
+    parser.add_argument("--dataset", choices=sorted(AUGMENTATION_DATASETS), default="fault",
+                        help="augmentation: the fault CSVs, or a generated table with overlapping, imbalanced classes")
     parser.add_argument("--datasets", nargs="+", choices=sorted(SKLEARN_LOADERS), default=list(SKLEARN_LOADERS))
     parser.add_argument("--data-dir", help="folder with the fault CSVs (default: $GAN_DATA_DIR or ./data)")
     parser.add_argument("--out-dir", default="runs/acgan_1d_experiments")
