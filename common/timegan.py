@@ -34,7 +34,7 @@ from common.errors import ToolkitError
 RNN_MODULES = {"gru": layers.GRU, "lstm": layers.LSTM}
 # Windows up to this length are unrolled: for the paper's 24-step windows a joint step inside
 # training's fit() took 0.21 s instead of 0.28 s on 2 idle CPU cores, an autoencoder step 25 ms
-# instead of 37 (benchmarks/timegan_unroll.py), for about two more minutes of graph building per run.
+# instead of 37 (benchmarks/timegan_unroll.py), for a few more minutes of graph building per run.
 # Longer windows keep the loop, whose graph and memory do not grow with the length.
 MAX_UNROLLED_STEPS = 48
 PHASE_NAMES = ("autoencoder", "supervisor", "joint")
