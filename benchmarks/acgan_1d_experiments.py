@@ -42,6 +42,7 @@ OVERLAPPING_ROWS = 3000
 OVERLAPPING_FEATURES = 10
 OVERLAPPING_CLASSES = 4
 OVERLAPPING_WEIGHTS = (0.55, 0.25, 0.12, 0.08)
+OVERLAPPING_FLIPPED_LABELS = 0.05
 
 
 def timed_main(argv):
@@ -64,16 +65,16 @@ def overlapping_split(args):
     """A harder table than the fault data, generated offline: overlapping, imbalanced classes.
 
     scikit-learn's make_classification (OVERLAPPING_ROWS rows, OVERLAPPING_FEATURES features of which
-    half informative, OVERLAPPING_CLASSES classes with OVERLAPPING_WEIGHTS, 5% of labels flipped),
-    split 70/30 stratified; written as train/test CSVs under --out-dir.
+    half informative, OVERLAPPING_CLASSES classes with OVERLAPPING_WEIGHTS, a fraction
+    OVERLAPPING_FLIPPED_LABELS of labels flipped), split 70/30 stratified; written as train/test CSVs under --out-dir.
     """
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
     features, labels = make_classification(
         n_samples=OVERLAPPING_ROWS, n_features=OVERLAPPING_FEATURES, n_informative=OVERLAPPING_FEATURES // 2,
-        n_redundant=0, n_classes=OVERLAPPING_CLASSES, weights=list(OVERLAPPING_WEIGHTS), flip_y=0.05,
-        class_sep=1.0, random_state=SPLIT_SEED)
+        n_redundant=0, n_classes=OVERLAPPING_CLASSES, weights=list(OVERLAPPING_WEIGHTS),
+        flip_y=OVERLAPPING_FLIPPED_LABELS, random_state=SPLIT_SEED)
     frame = pd.DataFrame(features, columns=[f"x{index}" for index in range(OVERLAPPING_FEATURES)]).round(4)
     frame[SKLEARN_LABEL] = labels
     train, test = train_test_split(frame, test_size=TEST_FRACTION, stratify=labels, random_state=SPLIT_SEED)
