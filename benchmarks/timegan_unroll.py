@@ -3,10 +3,10 @@
     python3 benchmarks/timegan_unroll.py [--seq-len 24] [--features 5] [--steps 30] [--rounds 2]
 
 Builds the paper's networks (GRU, hidden 24, 3 layers, batch 128) twice, once unrolled and once with
-the loop, and times each phase's fit() on random windows (after a first fit() that compiles), alternating the two builds
-for `--rounds` rounds so that other load on the machine hits both alike. Prints seconds per step for
-each phase and the speed-up of unrolling; `common.timegan.MAX_UNROLLED_STEPS` decides which windows
-training unrolls.
+the loop, and times each phase's fit() on random windows (after a first fit() that compiles),
+alternating the two builds for `--rounds` rounds so that other load on the machine hits both alike.
+Prints seconds per step for each phase and the speed-up of unrolling; by default training unrolls
+windows of at most `common.timegan.MAX_UNROLLED_STEPS` steps.
 """
 
 import argparse
@@ -31,12 +31,7 @@ WARMUP_STEPS = 3
 
 def phase_seconds_per_step(unrolled, seq_len, features, steps):
     """Seconds per train step of each phase (autoencoder, supervisor, joint) for one build."""
-    saved = tg.MAX_UNROLLED_STEPS
-    tg.MAX_UNROLLED_STEPS = seq_len if unrolled else 0
-    try:
-        networks = tg.build_networks(seq_len, features, features, HIDDEN_DIM, NUM_LAYERS, "gru")
-    finally:
-        tg.MAX_UNROLLED_STEPS = saved
+    networks = tg.build_networks(seq_len, features, features, HIDDEN_DIM, NUM_LAYERS, "gru", unroll=unrolled)
     phases = tg.build_phases(networks, LEARNING_RATE, GAMMA)
     windows = tf.data.Dataset.from_tensors(tf.random.uniform((BATCH_SIZE, seq_len, features))).repeat()
     joint_batches = windows.batch(tg.GENERATOR_UPDATES_PER_STEP + 1)

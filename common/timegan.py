@@ -52,12 +52,15 @@ GENERATE_BATCH = 1000
 
 # ---- networks ----------------------------------------------------------------------------------
 def build_recurrent_network(name, seq_len, input_dim, hidden_dim, num_layers, module, output_dim,
-                            output_activation):
-    """Input (batch, seq_len, input_dim) -> `num_layers` GRU/LSTM(hidden_dim) -> Dense(output_dim) per step."""
+                            output_activation, unroll):
+    """Input (batch, seq_len, input_dim) -> `num_layers` GRU/LSTM(hidden_dim) -> Dense(output_dim) per step.
+
+    `unroll`: build the recurrence unrolled over the seq_len steps instead of as a loop.
+    """
     inputs = keras.Input((seq_len, input_dim), name=f"{name}_input")
     hidden = inputs
     for index in range(num_layers):
-        hidden = RNN_MODULES[module](hidden_dim, return_sequences=True, unroll=seq_len <= MAX_UNROLLED_STEPS,
+        hidden = RNN_MODULES[module](hidden_dim, return_sequences=True, unroll=unroll,
                                      name=f"{name}_{module}_{index + 1}")(hidden)
     outputs = layers.Dense(output_dim, activation=output_activation, name=f"{name}_output")(hidden)
     return keras.Model(inputs, outputs, name=name)
@@ -77,22 +80,26 @@ class Networks:
         return [self.embedder, self.recovery, self.generator, self.supervisor, self.discriminator]
 
 
-def build_networks(seq_len, num_features, z_dim, hidden_dim, num_layers, module):
-    """The five networks for windows (seq_len, num_features); the supervisor gets num_layers - 1 layers (>= 1)."""
+def build_networks(seq_len, num_features, z_dim, hidden_dim, num_layers, module, unroll=None):
+    """The five networks for windows (seq_len, num_features); the supervisor gets num_layers - 1 layers (>= 1).
+
+    `unroll`: unrolled recurrences; by default for windows of at most MAX_UNROLLED_STEPS steps.
+    """
     if module not in RNN_MODULES:
         raise ToolkitError(f"--module must be one of {', '.join(RNN_MODULES)}; got {module!r}")
-    supervisor_layers = max(num_layers - 1, 1)
+    if unroll is None:
+        unroll = seq_len <= MAX_UNROLLED_STEPS
+
+    def network(name, input_dim, layers_count, output_dim, activation):
+        return build_recurrent_network(name, seq_len, input_dim, hidden_dim, layers_count, module, output_dim,
+                                       activation, unroll)
+
     return Networks(
-        embedder=build_recurrent_network("embedder", seq_len, num_features, hidden_dim, num_layers, module,
-                                         hidden_dim, "sigmoid"),
-        recovery=build_recurrent_network("recovery", seq_len, hidden_dim, hidden_dim, num_layers, module,
-                                         num_features, "sigmoid"),
-        generator=build_recurrent_network("generator", seq_len, z_dim, hidden_dim, num_layers, module,
-                                          hidden_dim, "sigmoid"),
-        supervisor=build_recurrent_network("supervisor", seq_len, hidden_dim, hidden_dim, supervisor_layers,
-                                           module, hidden_dim, "sigmoid"),
-        discriminator=build_recurrent_network("discriminator", seq_len, hidden_dim, hidden_dim, num_layers, module,
-                                              1, None),
+        embedder=network("embedder", num_features, num_layers, hidden_dim, "sigmoid"),
+        recovery=network("recovery", hidden_dim, num_layers, num_features, "sigmoid"),
+        generator=network("generator", z_dim, num_layers, hidden_dim, "sigmoid"),
+        supervisor=network("supervisor", hidden_dim, max(num_layers - 1, 1), hidden_dim, "sigmoid"),
+        discriminator=network("discriminator", hidden_dim, num_layers, 1, None),
     )
 
 
