@@ -9,13 +9,12 @@ windows. Each is repeated with fresh models and reported as mean and standard de
 predictive score of a model trained on the real windows themselves is given beside it.
 """
 
-import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from common import io, plotting
+from common import io, plotting, training
 from common.errors import ToolkitError
 
 DISCRIMINATIVE_STEPS = 2000
@@ -25,8 +24,6 @@ TRAIN_FRACTION = 0.8
 # Prediction needs one step to predict from and one to predict.
 MIN_SEQ_LEN = 2
 PREDICT_BATCH = 1000
-PROGRESS_INTERVAL_TERMINAL = 0.5
-PROGRESS_INTERVAL_LOG = 30.0
 # The paper's analysis plots: up to 1,000 windows of each, every window reduced to its mean over features.
 EMBEDDED_WINDOWS = 1000
 TSNE_PERPLEXITY = 40
@@ -87,8 +84,7 @@ class SharedProgress(keras.callbacks.Callback):
 
     def __init__(self, total, label):
         super().__init__()
-        interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
-        self.progress = keras.utils.Progbar(total, interval=interval, unit_name=label)
+        self.progress = training.progress_bar(total, unit_name=label)
         self.done = 0
 
     def on_train_batch_end(self, batch, logs=None):

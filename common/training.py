@@ -55,6 +55,13 @@ def scheduled_adam(learning_rate, total_steps):
     return keras.optimizers.Adam(ConstantThenLinearDecay(learning_rate, total_steps), beta_1=ADAM_BETA_1)
 
 
+def progress_bar(total, **kwargs):
+    """A keras Progbar over `total` units (kwargs go to Progbar) that redraws often on a terminal and,
+    in a log file, writes a line every half minute rather than one per update."""
+    interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
+    return keras.utils.Progbar(total, interval=interval, **kwargs)
+
+
 def adam_pair(learning_rate, total_steps):
     """Two such optimizers: the discriminator's and the generator's."""
     return scheduled_adam(learning_rate, total_steps), scheduled_adam(learning_rate, total_steps)
@@ -129,11 +136,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.progress = None
 
     def on_train_begin(self, logs=None):
-        # Redraw often on a terminal; in a log file, a line every half minute is plenty.
-        interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
         self.loss_names = loss_names(self.model)
-        self.progress = keras.utils.Progbar(self.total_steps, stateful_metrics=list(self.loss_names),
-                                            interval=interval)
+        self.progress = progress_bar(self.total_steps, stateful_metrics=list(self.loss_names))
         self.progress.update(global_step(self.model))
 
     def on_train_batch_end(self, batch, logs=None):
