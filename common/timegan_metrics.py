@@ -9,7 +9,6 @@ windows. Each is repeated with fresh models and reported as mean and standard de
 predictive score of a model trained on the real windows themselves is given beside it.
 """
 
-
 import keras
 import numpy as np
 import tensorflow as tf
