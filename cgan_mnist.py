@@ -8,63 +8,58 @@
 
 import sys
 
-import numpy as np
-
-import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, gan, image_gan, networks, training
+from common import cli
 from common.errors import ToolkitError
+from common.images import options
+from common.images.names import CLASS_NAMES, MNIST
 
+PROG = "cgan_mnist.py"
 NAME = "cgan_mnist"
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28, 1)
-# Chosen to reach the quality targets within 30 minutes on 2 CPU cores (see README).
-DEFAULTS = image_gan.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4)
+NUM_CLASSES = len(CLASS_NAMES[MNIST])
+# Chosen to reach the quality targets within 30 minutes on 2 CPU cores (docs/dcgan_mnist.md).
+DEFAULTS = cli.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4)
 
 
-def parse_args(argv):
-    parser = cli.OneLineErrorParser(prog="cgan_mnist.py", description=__doc__.splitlines()[0])
+def build_parser():
+    parser = cli.make_parser(PROG, __doc__)
     parser.add_argument("--digit", type=int, help="generate only this digit (0-9); default: cycle 0..9")
-    image_gan.add_common_arguments(parser, DEFAULTS)
-    args = parser.parse_args(argv)
-    image_gan.resolve_training_args(args, DEFAULTS)
-    return args
+    cli.add_training_arguments(parser, DEFAULTS, name=NAME, data_help="folder with mnist.npz")
+    options.add_generation_arguments(parser)
+    return parser
 
 
-def build_gan(latent_dim):
-    generator = networks.build_dcgan_generator(latent_dim, IMAGE_SHAPE, num_classes=NUM_CLASSES)
-    discriminator = networks.build_dcgan_discriminator(IMAGE_SHAPE, num_classes=NUM_CLASSES)
-    return gan.ConditionalGAN(generator, discriminator, latent_dim, NUM_CLASSES)
-
-
-def labels_for(digit):
-    """A function count -> int labels: all `digit`, or 0..9 cycling when digit is None."""
-    if digit is None:
-        return lambda count: image_gan.cycling_labels(count, NUM_CLASSES)
-    return lambda count: np.full(count, digit)
+def check_flags(args):
+    if args.digit is not None and not 0 <= args.digit < NUM_CLASSES:
+        raise ToolkitError(f"--digit must be between 0 and {NUM_CLASSES - 1}; got {args.digit}")
+    options.check_generation_flags(args, generator_only=(("--digit", args.digit is not None),))
 
 
 def run(args):
-    cli.check_generator_flags(args)
-    if args.digit is not None:
-        if not 0 <= args.digit < NUM_CLASSES:
-            raise ToolkitError(f"--digit must be between 0 and {NUM_CLASSES - 1}; got {args.digit}")
-        if args.generator is None:
-            raise ToolkitError("--digit needs --generator PATH; got no --generator")
+    from common.images import generation, model, train
+    from common.images.data import load_image_dataset
+    from common.images.evaluation import evaluate
+
     if args.generator:
-        generator, latent_dim = image_gan.load_generator(args.generator, conditional=True, num_classes=NUM_CLASSES)
+        generator, latent_dim = generation.load_generator(args.generator, conditional=True, num_classes=NUM_CLASSES)
         if args.evaluate:
-            image_gan.evaluate(generator, latent_dim, args, NAME, NUM_CLASSES, conditional=True)
+            evaluate(generator, latent_dim, args, NAME, NUM_CLASSES, conditional=True)
         else:
-            image_gan.write_outputs(generator, latent_dim, args, NAME, labels_for=labels_for(args.digit))
+            generation.write_outputs(generator, latent_dim, args, NAME,
+                                     labels_for=generation.labels_for(args.digit, NUM_CLASSES))
         return
-    model = build_gan(args.latent_dim)
-    model.compile(*training.adam_pair(args.learning_rate, args.steps))
-    image_gan.train_image_gan(model, args, NAME, num_classes=NUM_CLASSES)
+    import keras
+
+    from common import training
+
+    keras.utils.set_random_seed(args.seed)
+    (x_train, y_train), _ = load_image_dataset(MNIST, args.data_dir)
+    gan = model.build_cgan(args.latent_dim, NUM_CLASSES)
+    gan.compile(*training.adam_pair(args.learning_rate, args.steps))
+    train.train_image_gan(gan, (x_train, y_train), args, NAME, num_classes=NUM_CLASSES)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    return cli.run("cgan_mnist.py", lambda: run(args))
+    return cli.main(build_parser(), argv, run, check_flags)
 
 
 if __name__ == "__main__":

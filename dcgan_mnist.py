@@ -1,7 +1,8 @@
-"""DCGAN (Radford et al. 2015) or the fully-connected GAN on MNIST.
+"""DCGAN (Radford et al. 2015) or the fully-connected GAN on MNIST (or Fashion-MNIST).
 
     python3 dcgan_mnist.py                                   # train the DCGAN
     python3 dcgan_mnist.py --model mlp                       # train the fully-connected GAN
+    python3 dcgan_mnist.py --dataset fashion_mnist           # the DCGAN on Fashion-MNIST
     python3 dcgan_mnist.py --generator=models/dcgan_mnist.h5 # 4x4 grid of generated digits
     python3 dcgan_mnist.py --generator=models/dcgan_mnist.h5 --samples 2000 --csv digits.csv
     python3 dcgan_mnist.py --generator=models/dcgan_mnist.h5 --evaluate
@@ -9,60 +10,68 @@
 
 import sys
 
-import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, gan, image_gan, networks, training
+from common import cli
+from common.images import options
 
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28, 1)
-# Chosen to reach the quality targets within 30 minutes on 2 CPU cores (see README).
+PROG = "dcgan_mnist.py"
+# Chosen to reach the quality targets within 30 minutes on 2 CPU cores (docs/dcgan_mnist.md).
 DEFAULTS = {
-    "dcgan": image_gan.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4),
-    "mlp": image_gan.TrainingDefaults(steps=20000, batch_size=64, learning_rate=2e-4),
+    "dcgan": cli.TrainingDefaults(steps=8000, batch_size=64, learning_rate=2e-4),
+    "mlp": cli.TrainingDefaults(steps=20000, batch_size=64, learning_rate=2e-4),
 }
-MODEL_NAMES = {"dcgan": "dcgan_mnist", "mlp": "mlp_gan_mnist"}
-DISCRIMINATOR_DROPOUT = 0.3
+MODEL_NAMES = {"dcgan": "dcgan", "mlp": "mlp_gan"}
+DATASETS = ("mnist", "fashion_mnist")
 
 
-def parse_args(argv):
-    parser = cli.OneLineErrorParser(prog="dcgan_mnist.py", description=__doc__.splitlines()[0])
+def build_parser():
+    parser = cli.make_parser(PROG, __doc__)
     parser.add_argument("--model", choices=sorted(DEFAULTS), default="dcgan",
                         help="dcgan (convolutional) or mlp (fully-connected)")
-    image_gan.add_common_arguments(parser, DEFAULTS["dcgan"])
-    args = parser.parse_args(argv)
-    image_gan.resolve_training_args(args, DEFAULTS[args.model])
-    return args
+    parser.add_argument("--dataset", choices=DATASETS, default=DATASETS[0],
+                        help="training images, also naming the model <model>_<dataset> (default %(default)s)")
+    cli.add_training_arguments(parser, DEFAULTS["dcgan"], name="dcgan_<dataset> or runs/mlp_gan_<dataset>",
+                               data_help="folder with mnist.npz or fashion_mnist.npz",
+                               steps_help=f"generator updates (default {DEFAULTS['dcgan'].steps}; "
+                                          f"--model mlp: {DEFAULTS['mlp'].steps})")
+    # --steps defaults to the chosen --model's recipe.
+    parser.set_defaults(steps=None)
+    options.add_generation_arguments(parser)
+    return parser
 
 
-def build_gan(model, latent_dim):
-    if model == "mlp":
-        generator = networks.build_mlp_generator(latent_dim, IMAGE_SHAPE)
-        discriminator = networks.build_mlp_discriminator(IMAGE_SHAPE)
-    else:
-        generator = networks.build_dcgan_generator(latent_dim, IMAGE_SHAPE)
-        # Without labels to spread its samples over, the unconditional G favoured easy digits ("1" at
-        # 16.9% of samples) against a dropout-free D; dropout keeps D from locking onto them.
-        discriminator = networks.build_dcgan_discriminator(IMAGE_SHAPE, dropout_rate=DISCRIMINATOR_DROPOUT)
-    return gan.GAN(generator, discriminator, latent_dim)
+def check_flags(args):
+    options.check_generation_flags(args)
 
 
 def run(args):
-    cli.check_generator_flags(args)
-    name = MODEL_NAMES[args.model]
+    from common.images import generation, model, train
+    from common.images.data import load_image_dataset
+    from common.images.evaluation import evaluate
+    from common.images.names import CLASS_NAMES
+
+    name = f"{MODEL_NAMES[args.model]}_{args.dataset}"
     if args.generator:
-        generator, latent_dim = image_gan.load_generator(args.generator, conditional=False)
+        generator, latent_dim = generation.load_generator(args.generator, conditional=False)
         if args.evaluate:
-            image_gan.evaluate(generator, latent_dim, args, name, NUM_CLASSES, conditional=False)
+            evaluate(generator, latent_dim, args, name, len(CLASS_NAMES[args.dataset]), conditional=False,
+                     dataset_name=args.dataset)
         else:
-            image_gan.write_outputs(generator, latent_dim, args, name)
+            generation.write_outputs(generator, latent_dim, args, name)
         return
-    model = build_gan(args.model, args.latent_dim)
-    model.compile(*training.adam_pair(args.learning_rate, args.steps))
-    image_gan.train_image_gan(model, args, name)
+    import keras
+
+    from common import training
+
+    args.steps = args.steps or DEFAULTS[args.model].steps
+    keras.utils.set_random_seed(args.seed)
+    (x_train, y_train), _ = load_image_dataset(args.dataset, args.data_dir)
+    gan = model.build_mlp_gan(args.latent_dim) if args.model == "mlp" else model.build_dcgan(args.latent_dim)
+    gan.compile(*training.adam_pair(args.learning_rate, args.steps))
+    train.train_image_gan(gan, (x_train, y_train), args, name)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    return cli.run("dcgan_mnist.py", lambda: run(args))
+    return cli.main(build_parser(), argv, run, check_flags)
 
 
 if __name__ == "__main__":

@@ -3,219 +3,218 @@
     python3 timegan.py --dataset stocks                     # train (runs/timegan_stocks), three phases
     python3 timegan.py --dataset stocks --resume            # continue a run in the phase it stopped in
     python3 timegan.py --data my_series.csv                 # any CSV of numeric columns, rows in time order
+    python3 timegan.py --data energy.csv --log1p Appliances # model a spiky column through log1p
     python3 timegan.py --generator models/timegan_stocks.h5 --samples 1000 --csv stocks.csv
     python3 timegan.py --generator models/timegan_stocks.h5 --evaluate --metrics-json stocks.json
 
-Generated CSV: one row per time step, `sample,step,<the data's columns>`, in the data's original units.
+Hidden size, batch and steps per phase follow the data's shape unless given (the choice is printed).
+Generated CSV: one row per time step, `sample,step,<the data's columns>`, in the data's original units
+and dtypes (a date/time or row-number column is dropped on reading; `step` stands for it).
 """
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-import common  # noqa: F401  (pins the Keras backend before TensorFlow loads)
-from common import cli, io
-from common import sequences as seqs
-from common import timegan as tg
-from common import timegan_metrics as metrics
+from common import cli
 from common.errors import ToolkitError
-from common.io import save_generator, write_csv, write_json
+from common.timegan import names
 
-NAME = "timegan"
 PROG = "timegan.py"
-DEFAULT_DATASET = "stocks"
-DEFAULT_GENERATE_DIR = "generated_data"
-# The paper's settings (reference implementation defaults).
-DEFAULT_SEQ_LEN = 24
-DEFAULT_HIDDEN_DIM = 24
-DEFAULT_NUM_LAYERS = 3
-DEFAULT_BATCH_SIZE = 128
-DEFAULT_LEARNING_RATE = 1e-3
-DEFAULT_GAMMA = 1.0
-DEFAULT_MODULE = "gru"
-# Iterations of each phase; the reference runs 10,000 of each.
-# Iterations per phase. The reference runs 50,000 in each; these fit the 60-minute budget on 2 CPU
-# cores (a joint step, with its two generator updates, costs about 8 autoencoder steps).
-DEFAULT_PHASE_STEPS = {"autoencoder_steps": 5000, "supervisor_steps": 5000, "joint_steps": 10000}
-DEFAULT_CHECKPOINT_EVERY = 500
-DEFAULT_SAMPLE_EVERY = 1000
-DEFAULT_CSV_SAMPLES = 1000
-DEFAULT_METRIC_ITERATIONS = 5
-PHASE_STEP_FLAGS = ("autoencoder_steps", "supervisor_steps", "joint_steps")
+NAME = "timegan"
 
 
-def parse_args(argv):
-    parser = cli.OneLineErrorParser(prog=PROG, description=__doc__.splitlines()[0])
+@dataclass(frozen=True)
+class TimeGANDefaults(cli.TrainingDefaults):
+    """The paper's networks (reference implementation defaults), steps per phase and evaluation sizes.
+
+    `steps` (every phase at once), `batch_size`, `hidden_dim` and the phases' steps have no fixed
+    default: `common.timegan.recipe` picks them from the data's shape (the measured 5,000 / 5,000 /
+    10,000 steps, hidden 24 and batch 128 for up to 6 features). `latent_dim` (noise features per
+    step) defaults to the modelled features.
+    """
+
+    dataset: str = "stocks"
+    seq_len: int = 24
+    hidden_dim: int | None = None
+    num_layers: int = 3
+    gamma: float = 1.0
+    module: str = names.RNN_MODULE_NAMES[0]
+    autoencoder_steps: int | None = None
+    supervisor_steps: int | None = None
+    joint_steps: int | None = None
+    csv_samples: int = 1000
+    metric_iterations: int = 5
+    discriminative_steps: int = names.DISCRIMINATIVE_STEPS
+    predictive_steps: int = names.PREDICTIVE_STEPS
+
+
+DEFAULTS = TimeGANDefaults(steps=None, batch_size=None, learning_rate=1e-3, latent_dim=None, sample_every=1000)
+
+
+def build_parser():
+    parser = cli.make_parser(PROG, __doc__)
     data = parser.add_argument_group("data")
     source = data.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=seqs.DATASETS,
-                        help=f"a dataset of the paper (default for training: {DEFAULT_DATASET})")
-    source.add_argument("--data", help="a CSV of numeric columns, one row per time step in time order")
-    data.add_argument("--data-dir", help="folder with stock_data.csv / energydata_complete.csv "
-                                         "(default: $GAN_DATA_DIR or ./data)")
+    source.add_argument("--dataset", choices=names.DATASETS,
+                        help=f"a dataset of the paper (default for training: {DEFAULTS.dataset})")
+    source.add_argument("--data", help="a CSV of numeric columns, one row per time step in time order (a "
+                                       "date/time or row-number column is checked for order and dropped)")
+    data.add_argument("--log1p", metavar="COLUMNS",
+                      help="comma-separated columns to model as log1p(x - min), for heavy-tailed spiky columns")
+    data.add_argument("--raw-columns", action="store_true",
+                      help="model every column as a number, as the shipped generators were trained: no constant, "
+                           "duplicate or discrete-level handling")
     data.add_argument("--seq-len", type=cli.positive_int,
-                      help=f"time steps per window (default {DEFAULT_SEQ_LEN}; a loaded generator's own)")
-    train = parser.add_argument_group("training (defaults: the paper's networks)")
-    train.add_argument("--steps", type=cli.positive_int, help="iterations of every phase")
-    for flag in PHASE_STEP_FLAGS:
+                      help=f"time steps per window (default {DEFAULTS.seq_len}; a loaded generator's own)")
+    # The shared flags' help states a single default; here both depend on the phase or the data.
+    train = cli.add_training_arguments(parser, DEFAULTS, name=f"{NAME}_<data>",
+                                       data_help="folder with stock_data.csv / energydata_complete.csv",
+                                       steps_help="iterations of every phase",
+                                       latent_help="noise features per step (default: data features)")
+    for flag in names.PHASE_STEP_FLAGS:
         train.add_argument("--" + flag.replace("_", "-"), type=cli.positive_int,
                            help=f"iterations of the {flag.split('_')[0]} phase "
-                                f"(default --steps, else {DEFAULT_PHASE_STEPS[flag]})")
-    train.add_argument("--batch-size", type=cli.positive_int, default=DEFAULT_BATCH_SIZE)
-    train.add_argument("--learning-rate", type=cli.positive_float, default=DEFAULT_LEARNING_RATE,
-                       help=f"Adam, every network (default {DEFAULT_LEARNING_RATE})")
-    train.add_argument("--module", choices=sorted(tg.RNN_MODULES), default=DEFAULT_MODULE)
-    train.add_argument("--hidden-dim", type=cli.positive_int, default=DEFAULT_HIDDEN_DIM)
-    train.add_argument("--num-layers", type=cli.positive_int, default=DEFAULT_NUM_LAYERS)
-    train.add_argument("--latent-dim", type=cli.positive_int, help="noise features per step (default: data features)")
-    train.add_argument("--gamma", type=cli.positive_float, default=DEFAULT_GAMMA,
-                       help=f"weight of the losses on the generator's raw latents (default {DEFAULT_GAMMA})")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out-dir", help="where outputs go (training: runs/timegan_<data>; otherwise generated_data)")
-    train.add_argument("--resume", action="store_true", help="continue from the checkpoints in --out-dir")
-    train.add_argument("--checkpoint-every", type=cli.positive_int, default=DEFAULT_CHECKPOINT_EVERY)
-    train.add_argument("--sample-every", type=cli.positive_int, default=DEFAULT_SAMPLE_EVERY)
-    use = parser.add_argument_group("using a trained generator")
-    use.add_argument("--generator", help="a saved generation model (.h5 or .keras) with its .json sidecar")
-    use.add_argument("--samples", type=cli.positive_int,
-                     help=f"windows for --csv (default {DEFAULT_CSV_SAMPLES}) or --evaluate (default: as many "
-                          "as the real data has)")
-    use.add_argument("--csv", help="write --samples generated windows to this CSV")
-    use.add_argument("--evaluate", action="store_true", help="the paper's discriminative and predictive scores")
-    use.add_argument("--metrics-json", help="with --evaluate: also write the scores here")
-    use.add_argument("--metric-iterations", type=cli.positive_int, default=DEFAULT_METRIC_ITERATIONS,
-                     help=f"repeats of each score (default {DEFAULT_METRIC_ITERATIONS}; the paper used 10)")
-    use.add_argument("--discriminative-steps", type=cli.positive_int, default=metrics.DISCRIMINATIVE_STEPS,
-                     help=f"training iterations of the post-hoc classifier (default {metrics.DISCRIMINATIVE_STEPS})")
-    use.add_argument("--predictive-steps", type=cli.positive_int, default=metrics.PREDICTIVE_STEPS,
-                     help=f"training iterations of the post-hoc predictor (default {metrics.PREDICTIVE_STEPS})")
-    return parser.parse_args(argv)
+                                f"(default --steps, else from the data's shape)")
+    train.add_argument("--module", choices=sorted(names.RNN_MODULE_NAMES), default=DEFAULTS.module)
+    train.add_argument("--hidden-dim", type=cli.positive_int, default=DEFAULTS.hidden_dim,
+                       help="units of every recurrent layer (default: 4 x modelled features, 24 to 64)")
+    train.add_argument("--num-layers", type=cli.positive_int, default=DEFAULTS.num_layers)
+    train.add_argument("--gamma", type=cli.positive_float, default=DEFAULTS.gamma,
+                       help="weight of the losses on the generator's raw latents (default %(default)s)")
+    use = cli.add_generation_arguments(
+        parser, generator_help="a saved generation model (.h5 or .keras) with its .json sidecar",
+        samples_help=f"windows for --csv (default {DEFAULTS.csv_samples}) or --evaluate (default: as many "
+                     "as the real data has)",
+        evaluate_help="the paper's discriminative and predictive scores")
+    use.add_argument("--metric-iterations", type=cli.positive_int, default=DEFAULTS.metric_iterations,
+                     help="repeats of each score (default %(default)s; the paper used 10)")
+    use.add_argument("--discriminative-steps", type=cli.positive_int, default=DEFAULTS.discriminative_steps,
+                     help="training iterations of the post-hoc classifier (default %(default)s)")
+    use.add_argument("--predictive-steps", type=cli.positive_int, default=DEFAULTS.predictive_steps,
+                     help="training iterations of the post-hoc predictor (default %(default)s)")
+    batch = next(action for action in train._group_actions if action.dest == "batch_size")
+    batch.help = "windows per batch (default 128, fewer for data with fewer than 1,024 windows)"
+    return parser
 
 
-def check_args(args):
+def check_flags(args):
     """Reject flag combinations that cannot work, before anything is read or written."""
     cli.check_generator_flags(args)
-    if args.seq_len is not None and args.seq_len < metrics.MIN_SEQ_LEN:
-        raise ToolkitError(f"--seq-len must be at least {metrics.MIN_SEQ_LEN} (one step to predict the next); "
+    cli.check_input_file("--generator", args.generator)
+    if args.generator and (args.log1p or args.raw_columns):
+        raise ToolkitError("--log1p and --raw-columns shape training; a loaded generator keeps its own columns")
+    if args.dataset == "sines" and (args.log1p or args.raw_columns):
+        raise ToolkitError("--log1p and --raw-columns apply to CSV data; the sines are generated")
+    if args.seq_len is not None and args.seq_len < names.MIN_SEQ_LEN:
+        raise ToolkitError(f"--seq-len must be at least {names.MIN_SEQ_LEN} (one step to predict the next); "
                            f"got {args.seq_len}")
 
 
-def data_name(source):
-    """`stocks` for a dataset, the file stem for a CSV: names the run folder and the model files."""
-    return source if source in seqs.DATASETS else Path(source).stem
-
-
-# ---- training ----------------------------------------------------------------------------------
 def train(args):
     import keras
+    import numpy as np
+
+    from common import batching
+    from common.timegan import columns, data, generator, model, networks, phased_training, plots, recipe
 
     keras.utils.set_random_seed(args.seed)
-    source = args.data or args.dataset or DEFAULT_DATASET
-    seq_len = args.seq_len or DEFAULT_SEQ_LEN
-    steps = [getattr(args, flag) or args.steps or DEFAULT_PHASE_STEPS[flag] for flag in PHASE_STEP_FLAGS]
-    data = seqs.training_data(source, seq_len, args.data_dir, args.seed)
-    num_features = len(data.columns)
+    source = args.data or args.dataset or DEFAULTS.dataset
+    seq_len = args.seq_len or DEFAULTS.seq_len
+    series = data.training_data(source, seq_len, args.data_dir, args.seed, columns.parse_transforms(args.log1p),
+                                args.raw_columns)
+    for name in series.plan.dropped:
+        print(f"note: dropped column {name!r} (time stamps or row numbers, rows checked to be in time order)")
+    summary = columns.plan_summary(series.plan)
+    if summary:
+        print(summary)
+    num_features = len(series.columns)
+    chosen = recipe.choose_recipe(
+        num_features, len(series.windows), hidden_dim=args.hidden_dim, batch_size=args.batch_size,
+        steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS))
+    print(chosen.describe())
+    steps = list(chosen.steps)
     z_dim = args.latent_dim or num_features
-    name = f"{NAME}_{data_name(source)}"
+    name = f"{NAME}_{data.data_name(source)}"
     out_dir = Path(args.out_dir or f"runs/{name}")
-    datasets = [seqs.window_batches(data.windows, args.batch_size, args.seed),
-                seqs.window_batches(data.windows, args.batch_size, args.seed),
-                seqs.window_batches(data.windows, args.batch_size, args.seed, tg.GENERATOR_UPDATES_PER_STEP + 1)]
-    networks = tg.build_networks(seq_len, num_features, z_dim, args.hidden_dim, args.num_layers, args.module)
-    phases = tg.build_phases(networks, args.learning_rate, args.gamma)
-    generation_model = tg.build_generation_model(networks, name)
-    shown = data.windows[:metrics.PLOTTED_WINDOWS]
+    datasets = [batching.endless_batches(series.windows, chosen.batch_size, args.seed, batches_per_step=count,
+                                         what="training windows")
+                for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
+    nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
+    phases = model.build_phases(nets, args.learning_rate, args.gamma)
+    generation_model = networks.build_generation_model(nets, name)
+    shown = series.windows[:plots.PLOTTED_WINDOWS]
 
     def write_reconstructions(step, folder):
-        recovered = np.asarray(networks.recovery(networks.embedder(shown)))
-        metrics.plot_windows({"real": shown, "reconstructed": recovered}, data.columns,
-                             folder / "samples" / f"step_{step:06d}.png", f"{name}: autoencoder, step {step}")
+        recovered = np.asarray(nets.recovery(nets.embedder(shown)))
+        plots.plot_windows({"real": shown, "reconstructed": recovered}, series.columns,
+                           folder / "samples" / f"step_{step:06d}.png", f"{name}: autoencoder, step {step}")
 
     def write_generated(step, folder):
-        generated = tg.generate(generation_model, metrics.PLOTTED_WINDOWS, args.seed)
-        metrics.plot_windows({"real": shown, "generated": generated}, data.columns,
-                             folder / "samples" / f"step_{step:06d}.png", f"{name}: joint training, step {step}")
+        generated = generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed)
+        plots.plot_windows({"real": shown, "generated": generated}, series.columns,
+                           folder / "samples" / f"step_{step:06d}.png", f"{name}: joint training, step {step}")
 
-    print(f"training {name} on {len(data.windows)} windows of {seq_len} steps x {num_features} features "
-          f"({data.source}); {args.module.upper()} hidden {args.hidden_dim} x {args.num_layers} layers, batch "
-          f"{args.batch_size}; steps per phase {', '.join(map(str, steps))} into {out_dir}")
+    print(f"training {name} on {len(series.windows)} windows of {seq_len} steps x {num_features} features "
+          f"({series.source}); {args.module.upper()} hidden {chosen.hidden_dim} x {args.num_layers} layers, batch "
+          f"{chosen.batch_size}; steps per phase {', '.join(map(str, steps))} into {out_dir}")
     began = time.monotonic()
-    tg.train_phases(phases, datasets, steps, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
-                    sample_every=args.sample_every,
-                    sample_writers=[write_reconstructions, lambda step, folder: None, write_generated])
-    h5_path, keras_path = save_generator(generation_model, out_dir / f"{name}.h5")
+    phased_training.train_phases(phases, datasets, steps, out_dir, resume=args.resume, overwrite=args.overwrite,
+                                 checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
+                                 sample_writers=[write_reconstructions, lambda step, folder: None, write_generated])
     settings = {
-        "data": data.source, "columns": data.columns, "scaler": data.scaler.to_json(), "seq_len": seq_len,
-        "z_dim": z_dim, "module": args.module, "hidden_dim": args.hidden_dim, "num_layers": args.num_layers,
-        "steps": steps, "batch_size": args.batch_size, "seed": args.seed,
+        "data": series.source, "columns": series.plan.names, "column_plan": series.plan.to_json(),
+        "scaler": series.scaler.to_json(), "seq_len": seq_len, "z_dim": z_dim, "module": args.module,
+        "hidden_dim": chosen.hidden_dim, "num_layers": args.num_layers, "steps": steps,
+        "batch_size": chosen.batch_size, "seed": args.seed,
     }
-    write_json(io.sidecar_path(h5_path), settings)
+    h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "
-          f"and settings {io.sidecar_path(h5_path)}")
+          f"and settings {sidecar}")
 
 
-# ---- generation and evaluation -----------------------------------------------------------------
 def write_windows(generation_model, settings, args):
     """A plot of a few generated windows in original units, and with --csv `--samples` windows as CSV."""
-    scaler = seqs.MinMaxScaler.from_json(settings["scaler"])
+    import numpy as np
+
+    from common import io
+    from common.timegan import data, generator, plots
+
+    names_out = settings["columns"]
     stem = Path(args.generator).stem
-    plot_path = Path(args.out_dir or DEFAULT_GENERATE_DIR) / f"{stem}.png"
-    shown = scaler.unscale(tg.generate(generation_model, metrics.PLOTTED_WINDOWS, args.seed))
-    metrics.plot_windows({"generated": shown}, settings["columns"], plot_path, f"{stem}: generated windows")
+    plot_path = Path(args.out_dir or cli.DEFAULT_GENERATE_DIR) / f"{stem}.png"
+    shown = generator.to_columns(settings, generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed))
+    plots.plot_windows({"generated": np.stack([shown[name] for name in names_out], axis=-1)}, names_out, plot_path,
+                       f"{stem}: generated windows")
     print(f"wrote {plot_path}")
     if args.csv:
-        count = args.samples or DEFAULT_CSV_SAMPLES
-        windows = scaler.unscale(tg.generate(generation_model, count, args.seed + 1))
-        write_csv(seqs.windows_frame(windows, settings["columns"]), args.csv)
+        count = args.samples or DEFAULTS.csv_samples
+        windows = generator.to_columns(settings, generator.generate(generation_model, count, args.seed + 1))
+        io.write_csv(data.windows_frame(windows, names_out), args.csv)
         print(f"wrote {count} windows of {settings['seq_len']} steps ({count * settings['seq_len']} rows) "
               f"to {args.csv}")
 
 
-def evaluate(generation_model, settings, args):
-    source = args.data or args.dataset or settings["data"]
-    scaler = seqs.MinMaxScaler.from_json(settings["scaler"])
-    real = seqs.evaluation_windows(source, settings["seq_len"], args.data_dir, scaler, settings["columns"],
-                                   settings["seed"])
-    synthetic = tg.generate(generation_model, args.samples or len(real), args.seed)
-    # Scores are taken on the data as the paper's loaders give it: CSV data min-max scaled, which is what
-    # the networks see; the sines in their own units, which the paper's loader never rescales.
-    if source == "sines":
-        real, synthetic = scaler.unscale(real), scaler.unscale(synthetic)
-    out_dir = Path(args.out_dir or DEFAULT_GENERATE_DIR)
-    stem = Path(args.generator).stem
-    print(f"{stem}: {len(synthetic)} synthetic vs {len(real)} real windows of {settings['seq_len']} steps "
-          f"({source}); {args.metric_iterations} repeats of each score")
-    report = metrics.paper_scores(real, synthetic, args.metric_iterations, args.discriminative_steps,
-                                  args.predictive_steps, args.seed)
-    plots = {"pca": out_dir / f"{stem}_pca.png", "tsne": out_dir / f"{stem}_tsne.png"}
-    metrics.plot_embeddings(real, synthetic, plots, stem, args.seed)
-    report = {"generator": str(args.generator), "data": str(source), "real_windows": int(len(real)),
-              "synthetic_windows": int(len(synthetic)), **report,
-              "paper": metrics.PAPER_SCORES.get(source), "plots": {key: str(path) for key, path in plots.items()}}
-    metrics.print_report(report)
-    if args.metrics_json:
-        write_json(args.metrics_json, report)
-        print(f"wrote {args.metrics_json}")
-    return report
-
-
 def run(args):
-    check_args(args)
-    if args.generator:
-        generation_model, settings = metrics.load_generator_and_settings(args.generator, args.seq_len)
-        if args.evaluate:
-            evaluate(generation_model, settings, args)
-        else:
-            write_windows(generation_model, settings, args)
+    from common.timegan import evaluation, generator
+
+    if not args.generator:
+        train(args)
         return
-    train(args)
+    generation_model, settings = generator.load_generator(args.generator, args.seq_len)
+    if not args.evaluate:
+        write_windows(generation_model, settings, args)
+        return
+    evaluation.evaluate_generator(
+        generation_model, settings, args.generator, source=args.data or args.dataset or settings["data"],
+        data_dir=args.data_dir, samples=args.samples, iterations=args.metric_iterations,
+        discriminative_steps=args.discriminative_steps, predictive_steps=args.predictive_steps, seed=args.seed,
+        out_dir=args.out_dir or cli.DEFAULT_GENERATE_DIR, metrics_json=args.metrics_json)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    return cli.run(PROG, lambda: run(args))
+    return cli.main(build_parser(), argv, run, check_flags)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ an ACGAN trained on each with the default settings, and `--evaluate` on the held
 Writes `<out-dir>/<experiment>.json` and prints a Markdown table; timings are wall-clock per training.
 """
 
-import argparse
 import json
 import sys
 import time
@@ -29,9 +28,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import acgan_1d  # noqa: E402
-from common import data, tabular  # noqa: E402
-from common.errors import ToolkitError  # noqa: E402
+from common import cli, datafiles  # noqa: E402
 from common.io import write_json  # noqa: E402
+from common.tabular import data, names  # noqa: E402
 
 SUBSET_FRACTION = 0.1
 TEST_FRACTION = 0.3
@@ -56,9 +55,8 @@ def timed_main(argv):
 
 def fault_split(args):
     """The fault data's own train and test CSVs (from the data directory) and the label column."""
-    data_dir = data.resolve_data_dir(args.data_dir)
-    return (data_dir / acgan_1d.DEFAULT_TRAIN_FILE, data_dir / acgan_1d.DEFAULT_TEST_FILE,
-            acgan_1d.DEFAULT_LABEL_COLUMN)
+    data_dir = datafiles.resolve_data_dir(args.data_dir)
+    return data_dir / names.TRAIN_FILE, data_dir / names.TEST_FILE, names.LABEL_COLUMN
 
 
 def overlapping_split(args):
@@ -91,11 +89,13 @@ AUGMENTATION_DATASETS = {"fault": fault_split, "overlapping": overlapping_split}
 def augmentation(args):
     from sklearn.model_selection import train_test_split
 
+    from common.tabular import evaluation
+
     train_path, test_path, label = AUGMENTATION_DATASETS[args.dataset](args)
     train_text = pd.read_csv(train_path, dtype=str, keep_default_na=False)
-    test_rows = tabular.read_table(test_path, label)
-    classes = tabular.check_classes(tabular.read_table(train_path, label))
-    test_ids = tabular.class_indices(test_rows.labels, classes)
+    test_rows = data.read_table(test_path, label)
+    classes = data.check_classes(data.read_table(train_path, label))
+    test_ids = data.class_indices(test_rows.labels, classes)
     results = []
     for seed in args.seeds:
         run_dir = Path(args.out_dir) / f"augmentation_{args.dataset}" / f"seed{seed}"
@@ -105,22 +105,23 @@ def augmentation(args):
         run_dir.mkdir(parents=True, exist_ok=True)
         subset.to_csv(subset_path, index=False)
         generator_path = run_dir / "acgan_1d.h5"
-        # A finished seed (run by an earlier or a parallel invocation) is scored, not retrained.
+        # A finished seed (run by an earlier or a parallel invocation) is scored, not retrained; an
+        # unfinished one starts over.
         seconds = None
         if not generator_path.is_file():
             seconds = timed_main(["--data", str(subset_path), "--label-column", label, "--seed", str(seed),
-                                  "--out-dir", str(run_dir)])
+                                  "--out-dir", str(run_dir), "--overwrite"])
         extra_path = run_dir / "balance_rows.csv"
         timed_main(["--generator", str(generator_path), "--balance", "--seed", str(seed), "--csv", str(extra_path)])
-        real, extra = tabular.read_table(subset_path, label), tabular.read_table(extra_path, label)
-        real_ids, extra_ids = tabular.class_indices(real.labels, classes), tabular.class_indices(extra.labels, classes)
-        real_only = tabular.classifier_scores(real.features, real_ids, test_rows.features, test_ids, len(classes))
-        augmented = tabular.classifier_scores(np.concatenate([real.features, extra.features]),
+        real, extra = data.read_table(subset_path, label), data.read_table(extra_path, label)
+        real_ids, extra_ids = data.class_indices(real.labels, classes), data.class_indices(extra.labels, classes)
+        real_only = evaluation.classifier_scores(real.features, real_ids, test_rows.features, test_ids, len(classes))
+        augmented = evaluation.classifier_scores(np.concatenate([real.features, extra.features]),
                                               np.concatenate([real_ids, extra_ids]),
                                               test_rows.features, test_ids, len(classes))
         # The baseline a skeptical user would try first: the same class counts by repeating real rows.
         repeated = duplicate_rows(real_ids, np.bincount(extra_ids, minlength=len(classes)), seed)
-        duplicated = tabular.classifier_scores(np.concatenate([real.features, real.features[repeated]]),
+        duplicated = evaluation.classifier_scores(np.concatenate([real.features, real.features[repeated]]),
                                                np.concatenate([real_ids, real_ids[repeated]]),
                                                test_rows.features, test_ids, len(classes))
         results.append({"seed": seed, "real_rows": len(real_ids), "synthetic_rows": len(extra_ids),
@@ -132,7 +133,7 @@ def augmentation(args):
     variants = ("real_only", "augmented", "duplicated")
     summary = {
         "dataset": args.dataset,
-        "classifier": "RandomForestClassifier(n_estimators=200, random_state=0)",
+        "classifier": evaluation.CLASSIFIER_NAME,
         **{f"{key}_macro_f1_mean": float(np.mean([r[key]["macro_f1"] for r in results])) for key in variants},
         **{f"{key}_accuracy_mean": float(np.mean([r[key]["accuracy"] for r in results])) for key in variants},
         "runs": results,
@@ -172,10 +173,11 @@ def sklearn_datasets(args):
         train.to_csv(run_dir / "train.csv", index=False)
         test.to_csv(run_dir / "test.csv", index=False)
         common = ["--data", str(run_dir / "train.csv"), "--label-column", SKLEARN_LABEL]
-        # A finished dataset (run by an earlier or a parallel invocation) is scored, not retrained.
+        # A finished dataset (run by an earlier or a parallel invocation) is scored, not retrained; an
+        # unfinished one starts over.
         seconds = None
         if not (run_dir / "acgan_1d.h5").is_file():
-            seconds = timed_main([*common, "--out-dir", str(run_dir)])
+            seconds = timed_main([*common, "--out-dir", str(run_dir), "--overwrite"])
         metrics_path = run_dir / "metrics.json"
         timed_main(["--generator", str(run_dir / "acgan_1d.h5"), "--evaluate", *common,
                     "--test-data", str(run_dir / "test.csv"), "--metrics-json", str(metrics_path),
@@ -198,8 +200,8 @@ def sklearn_datasets(args):
               f"| {r['ks_mean']:.3f} ({r['ks_mean_real_floor']:.3f}) | {r['training_seconds'] or 'earlier run'} |")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser():
+    parser = cli.make_parser("acgan_1d_experiments.py", __doc__)
     parser.add_argument("experiment", choices=["augmentation", "sklearn"])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(5)), help="default 0 1 2 3 4")
     parser.add_argument("--dataset", choices=sorted(AUGMENTATION_DATASETS), default="fault",
@@ -207,13 +209,15 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", choices=sorted(SKLEARN_LOADERS), default=list(SKLEARN_LOADERS))
     parser.add_argument("--data-dir", help="folder with the fault CSVs (default: $GAN_DATA_DIR or ./data)")
     parser.add_argument("--out-dir", default="runs/acgan_1d_experiments")
-    args = parser.parse_args(argv)
-    try:
-        (augmentation if args.experiment == "augmentation" else sklearn_datasets)(args)
-    except ToolkitError as error:
-        print(f"acgan_1d_experiments.py: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return parser
+
+
+def run(args):
+    (augmentation if args.experiment == "augmentation" else sklearn_datasets)(args)
+
+
+def main(argv=None):
+    return cli.main(build_parser(), argv, run)
 
 
 if __name__ == "__main__":

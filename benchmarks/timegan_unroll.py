@@ -1,12 +1,18 @@
-"""Benchmark: TimeGAN's three phase steps with the recurrent layers unrolled vs looped.
+"""Benchmark: TimeGAN's phases with unrolled vs looped recurrences: time to the first step and per step.
 
-    python3 benchmarks/timegan_unroll.py [--seq-len 24] [--features 5] [--steps 30] [--rounds 2]
+    python3 benchmarks/timegan_unroll.py [--seq-len 24] [--features 6] [--hidden 24] [--steps 30] [--rounds 1]
 
-Builds the paper's networks (GRU, hidden 24, 3 layers, batch 128) twice, once unrolled and once with
-the loop, and times each phase's fit() on random windows (after a first fit() that compiles),
-alternating the two builds for `--rounds` rounds so that other load on the machine hits both alike.
-Prints seconds per step for each phase and the speed-up of unrolling; by default training unrolls
-windows of at most `common.timegan.MAX_UNROLLED_STEPS` steps.
+Builds the paper's networks (GRU x 3 layers, batch 128) once per variant and times each phase's
+fit() on random windows: the first fit() of WARMUP_STEPS steps (graph building, its first run and
+those steps: what a run waits before its first step) and a second fit() of `--steps` steps (seconds
+per step, as training's fit() runs them). Variants, alternated for `--rounds` rounds so that other
+load on the machine hits them alike:
+
+- `default`: what training does (autoencoder and supervisor unrolled; the joint phase looped, its
+  two generator updates one traced loop body);
+- `unrolled`: every phase unrolled, the joint step's two updates traced one after the other (the
+  earlier default);
+- `looped`: every phase looped.
 """
 
 import argparse
@@ -19,50 +25,82 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tensorflow as tf  # noqa: E402
 
 import common  # noqa: E402,F401  (pins the Keras backend before TensorFlow loads)
-from common import timegan as tg  # noqa: E402
+from common.timegan import model, networks  # noqa: E402
+from common.timegan.names import PHASE_NAMES  # noqa: E402
 
-HIDDEN_DIM = 24
 NUM_LAYERS = 3
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 GAMMA = 1.0
-WARMUP_STEPS = 3
+WARMUP_STEPS = 1
+VARIANTS = ("default", "unrolled", "looped")
 
 
-def phase_seconds_per_step(unrolled, seq_len, features, steps):
-    """Seconds per train step of each phase (autoencoder, supervisor, joint) for one build."""
-    networks = tg.build_networks(seq_len, features, features, HIDDEN_DIM, NUM_LAYERS, "gru", unroll=unrolled)
-    phases = tg.build_phases(networks, LEARNING_RATE, GAMMA)
+class UnrolledJointPhase(model.JointPhase):
+    """The earlier joint phase: unrolled, each generator update traced separately."""
+
+    unrolled = True
+
+    def train_step(self, batches):
+        for index in range(model.GENERATOR_UPDATES_PER_STEP):
+            g_loss = self.generator_step(batches[index])
+            e_loss = self.embedder_step(batches[index])
+        d_loss = self.discriminator_step(batches[model.GENERATOR_UPDATES_PER_STEP])
+        return self.finish_step([d_loss, g_loss, e_loss])
+
+
+def build_variant(variant, seq_len, features, hidden):
+    nets = networks.build_networks(seq_len, features, features, hidden, NUM_LAYERS, "gru",
+                                   unroll=variant != "looped")
+    phases = model.build_phases(nets, LEARNING_RATE, GAMMA)
+    if variant == "unrolled":
+        joint = UnrolledJointPhase(nets, GAMMA, name="timegan_joint")
+        joint.compile(*(type(optimizer)(LEARNING_RATE) for optimizer in phases[2].optimizers))
+        phases[2] = joint
+    return phases
+
+
+def phase_timings(variant, seq_len, features, hidden, steps):
+    """[(seconds to the first step, seconds per step)] of each phase (autoencoder, supervisor, joint)."""
+    phases = build_variant(variant, seq_len, features, hidden)
     windows = tf.data.Dataset.from_tensors(tf.random.uniform((BATCH_SIZE, seq_len, features))).repeat()
-    joint_batches = windows.batch(tg.GENERATOR_UPDATES_PER_STEP + 1)
+    joint_batches = windows.batch(model.GENERATOR_UPDATES_PER_STEP + 1)
     timings = []
     for phase, dataset in zip(phases, (windows, windows, joint_batches)):
-        # The first fit() compiles the step; the second is timed, as training's fit() runs it.
+        start = time.perf_counter()
         phase.fit(dataset, epochs=1, steps_per_epoch=WARMUP_STEPS, verbose=0, shuffle=False)
+        first = time.perf_counter() - start
         start = time.perf_counter()
         phase.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-        timings.append((time.perf_counter() - start) / steps)
+        timings.append((first, (time.perf_counter() - start) / steps))
+        print(f"  {variant:<9} {phase.name:<20} first step after {first:6.1f} s, then {timings[-1][1]:.4f} s/step",
+              flush=True)
     return timings
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seq-len", type=int, default=24)
-    parser.add_argument("--features", type=int, default=5)
+    parser.add_argument("--features", type=int, default=6)
+    parser.add_argument("--hidden", type=int, default=24)
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
     args = parser.parse_args(argv)
-    results = {True: [], False: []}
-    for _ in range(args.rounds):
-        for unrolled in (True, False):
-            results[unrolled].append(phase_seconds_per_step(unrolled, args.seq_len, args.features, args.steps))
-    print(f"TimeGAN train step, seq_len {args.seq_len}, {args.features} features, GRU {HIDDEN_DIM} x {NUM_LAYERS}, "
-          f"batch {BATCH_SIZE}; best of {args.rounds} rounds of {args.steps} steps")
-    print(f"{'phase':<12} {'unrolled s/step':>16} {'loop s/step':>12} {'speed-up':>9}")
-    for index, name in enumerate(tg.PHASE_NAMES):
-        unrolled = min(run[index] for run in results[True])
-        looped = min(run[index] for run in results[False])
-        print(f"{name:<12} {unrolled:>16.4f} {looped:>12.4f} {looped / unrolled:>8.2f}x")
+    variants = args.variants.split(",")
+    results = {variant: [] for variant in variants}
+    for round_index in range(args.rounds):
+        order = variants if round_index % 2 == 0 else variants[::-1]
+        for variant in order:
+            results[variant].append(phase_timings(variant, args.seq_len, args.features, args.hidden, args.steps))
+    print(f"TimeGAN phases, seq_len {args.seq_len}, {args.features} features, GRU {args.hidden} x {NUM_LAYERS}, "
+          f"batch {BATCH_SIZE}; best of {args.rounds} round(s) of {args.steps} steps")
+    print(f"{'phase':<12} {'variant':<9} {'first step s':>12} {'s/step':>8}")
+    for index, name in enumerate(PHASE_NAMES):
+        for variant in variants:
+            first = min(run[index][0] for run in results[variant])
+            per_step = min(run[index][1] for run in results[variant])
+            print(f"{name:<12} {variant:<9} {first:>12.1f} {per_step:>8.4f}")
     return 0
 
 

@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import common  # noqa: E402,F401  (pins the Keras backend before TensorFlow loads)
-from common import gan, networks  # noqa: E402
+from common import gan  # noqa: E402
+from common.images import networks  # noqa: E402
 
 LATENT_DIM = 100
 LEARNING_RATE = 2e-4

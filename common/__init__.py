@@ -1,7 +1,7 @@
-"""Shared code for the GAN scripts: data, networks, the GAN training loop, metrics, plots and IO.
+"""Shared code for the GAN scripts: a small core every script uses, and one sub-package per script family.
 
-Importing this package pins Keras to the TensorFlow backend and quiets TensorFlow's start-up
-chatter; both must happen before TensorFlow is first imported.
+`docs/architecture.md` names every module. Importing this package pins Keras to the TensorFlow
+backend; it must happen before TensorFlow is first imported.
 """
 
 import os

@@ -14,9 +14,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from common.errors import ToolkitError
+from common.errors import ToolkitError, first_line
 
 MODEL_SUFFIXES = (".h5", ".keras")
+SIDECAR_SUFFIX = ".json"
 # Layers that carry Python code inside the file; we never build models with them and refuse any
 # file that has one, on top of Keras's own safe mode.
 CODE_CARRYING_LAYERS = ("Lambda", "TFOpLambda")
@@ -60,23 +61,47 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
-def sidecar_path(model_path, suffix=".json"):
-    """The settings file saved beside a model: `models/x.h5` (or `.keras`) -> `models/x<suffix>`."""
+def sidecar_path(model_path: str | Path) -> Path:
+    """The settings file saved beside a model: `models/x.h5` (or `.keras`) -> `models/x.json`."""
     path = Path(model_path)
-    return path.with_name(path.stem + suffix)
+    return path.with_name(path.stem + SIDECAR_SUFFIX)
 
 
-def read_sidecar(model_path, suffix=".json"):
-    """The JSON object in the settings file beside `model_path`; one-line errors when missing or unreadable."""
-    path = sidecar_path(model_path, suffix)
+def write_sidecar(model_path: str | Path, format_name: str, version: int, settings: dict) -> Path:
+    """Write `settings` beside `model_path` atomically, tagged with `format_name` and `version`.
+
+    Every family names its own format (e.g. "timegan"); `read_sidecar` checks both tags.
+    Returns the sidecar's path.
+    """
+    reserved = {"format", "version"} & set(settings)
+    if reserved:
+        raise ValueError(f"sidecar settings must not use the keys format/version; got {sorted(reserved)}")
+    path = sidecar_path(model_path)
+    write_json(path, {"format": format_name, "version": version, **settings})
+    return path
+
+
+def read_sidecar(model_path: str | Path, format_name: str, version: int) -> dict:
+    """The settings `write_sidecar` stored beside `model_path` (without the two tags).
+
+    One-line errors when the file is missing or unreadable, names another format, or was written
+    by a newer version than `version`, the newest this code reads.
+    """
+    path = sidecar_path(model_path)
     if not path.is_file():
         raise ToolkitError(f"the generator {model_path} needs its settings file {path} beside it; not found")
     try:
         settings = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ToolkitError(f"cannot read the settings file {path} ({error})") from error
+        raise ToolkitError(f"cannot read the settings file {path} ({first_line(error)})") from error
     if not isinstance(settings, dict):
         raise ToolkitError(f"the settings file {path} must hold a JSON object; got {type(settings).__name__}")
+    found_format, found_version = settings.pop("format", None), settings.pop("version", None)
+    if found_format != format_name:
+        raise ToolkitError(f"the settings file {path} must be of format {format_name!r}; got {found_format!r}")
+    if not isinstance(found_version, int) or not 1 <= found_version <= version:
+        raise ToolkitError(f"the settings file {path} must be of {format_name!r} version 1 to {version} "
+                           f"(a newer toolkit wrote it?); got version {found_version!r}")
     return settings
 
 
@@ -87,12 +112,45 @@ def write_csv(frame, path):
 
 
 def save_model(model, path):
-    """Save a Keras model to `path` (`.keras` or `.h5`) atomically."""
+    """Save a Keras model to `path` (`.keras` or `.h5`) atomically.
+
+    A model built under a mixed-precision policy is saved as its float32 copy (`float32_model`),
+    so the file loads and computes the same anywhere, with or without a GPU.
+    """
     path = Path(path)
     if path.suffix not in MODEL_SUFFIXES:
         raise ToolkitError(f"model files must end in .h5 or .keras; got {path}")
+    model = float32_model(model)
     with atomic_path(path) as tmp, _quiet_keras_logging():
         model.save(tmp)
+
+
+def float32_model(model):
+    """`model` itself when all its layers compute in float32, else a copy whose layers do, with the same
+    weights (variables are float32 under every mixed policy, so nothing is rounded)."""
+    import keras
+
+    if not any(_is_mixed(layer.dtype_policy) for layer in model._flatten_layers()):
+        return model
+    config = _float32_config(keras.saving.serialize_keras_object(model))
+    copy = keras.saving.deserialize_keras_object(config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _is_mixed(policy):
+    return policy.compute_dtype != policy.variable_dtype
+
+
+def _float32_config(config):
+    """A serialized Keras object with every mixed dtype policy in it replaced by float32."""
+    if isinstance(config, list):
+        return [_float32_config(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") == "DTypePolicy" and str(config.get("config", {}).get("name", "")).startswith("mixed_"):
+        return {**config, "config": {**config["config"], "name": "float32"}}
+    return {key: _float32_config(value) for key, value in config.items()}
 
 
 def save_generator(generator, h5_path):
@@ -128,8 +186,7 @@ def load_model(path, what="model"):
         with _quiet_keras_logging():
             return keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for bad files; all mean "unusable".
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ToolkitError(f"cannot load {what} from {path}: {reason}") from error
+        raise ToolkitError(f"cannot load {what} from {path}: {first_line(error)}") from error
 
 
 def _stored_config_text(path, what):

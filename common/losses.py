@@ -1,6 +1,6 @@
 """GAN losses on discriminator logits (the sigmoid is applied here, in a numerically safe form).
 
-All functions take logits of shape (batch, 1) and return a scalar mean over the batch.
+The adversarial losses take logits of shape (batch, 1); every function returns a scalar mean over the batch.
 """
 
 from keras import ops
@@ -25,3 +25,8 @@ def discriminator_loss(real_logits, fake_logits, real_target=REAL_LABEL_SMOOTHIN
 def generator_loss(fake_logits):
     """Non-saturating generator loss (Goodfellow et al. 2014): make D call fakes real."""
     return binary_cross_entropy_from_logits(ops.ones_like(fake_logits), fake_logits)
+
+
+def classification_loss(one_hot_labels, class_logits):
+    """Mean categorical cross-entropy of class logits (batch, C) against one-hot labels (batch, C)."""
+    return ops.mean(ops.categorical_crossentropy(one_hot_labels, class_logits, from_logits=True))

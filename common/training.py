@@ -5,8 +5,12 @@ is killed and restarted with `--resume` carries on from its last checkpoint with
 schedule, the same optimizer state and the same loss curve.
 """
 
+import contextlib
 import json
+import os
+import socket
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -18,6 +22,8 @@ from common.io import load_arrays, save_arrays, write_json
 
 CHECKPOINT_FILE = "checkpoint.npz"
 HISTORY_FILE = "history.json"
+# Held by the one training that writes into a run folder: "<process id> <host>".
+LOCK_FILE = "training.lock"
 LOSS_PLOT_FILE = "losses.png"
 LOSS_PLOT_WINDOW = 50
 PROGRESS_INTERVAL_TERMINAL = 0.5
@@ -117,18 +123,127 @@ def restore_checkpoint(gan, path):
         variable.assign(value)
 
 
+@dataclass
+class RunFolder:
+    """A run folder claimed by this process for one training (see `claim_run_folder`).
+
+    `stale` lists the files of an earlier run that `--overwrite` replaces: they are removed just
+    before the new run writes its first checkpoint, so a run that fails at start-up destroys nothing.
+    """
+
+    path: Path
+    stale: list = field(default_factory=list)
+
+    def before_checkpoint(self) -> None:
+        """Remove the earlier run's checkpoints and histories (once) before a checkpoint is written."""
+        for old in self.stale:
+            old.unlink(missing_ok=True)
+        self.stale.clear()
+
+
+def run_files(folder: Path) -> list[Path]:
+    """The files that show `folder` holds a run: checkpoints and histories (also in phase subfolders),
+    and generators saved directly in it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [*folder.rglob(CHECKPOINT_FILE), *folder.rglob(HISTORY_FILE), *folder.glob("*.h5")]
+    return sorted(path for path in found if path.is_file())
+
+
+@contextlib.contextmanager
+def claim_run_folder(out_dir, *, resume: bool, overwrite: bool):
+    """Hold `out_dir` for one training: a lock against a second run, and no silent overwrite.
+
+    Without `resume`, a folder that already holds a run is refused unless `overwrite`; with
+    `resume`, a folder without a run is refused. The lock file holds this process id and host; a
+    lock left by a process that no longer runs on this host is taken over with a note. Yields a
+    `RunFolder`; the lock is released on exit.
+    """
+    folder = Path(out_dir)
+    if resume and overwrite:
+        raise ToolkitError("give --resume (continue the run) or --overwrite (start over), not both")
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / LOCK_FILE
+    _take_lock(lock)
+    try:
+        existing = run_files(folder)
+        if resume and not existing:
+            raise ToolkitError(f"--resume needs a run in {folder}; it holds none (no {CHECKPOINT_FILE})")
+        if existing and not (resume or overwrite):
+            raise ToolkitError(f"{folder} already holds a run; continue it with --resume, start over with "
+                               "--overwrite, or choose another --out-dir")
+        stale = [path for path in existing if path.name in (CHECKPOINT_FILE, HISTORY_FILE)] if overwrite else []
+        print(f"training on {device_summary()} into {folder}")
+        yield RunFolder(folder, stale)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def device_summary() -> str:
+    """Where training runs, from tf.config: "CPU (2 threads)" or "1 GPU: NVIDIA H100 80GB HBM3"."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
+        return f"CPU ({threads} threads)"
+    names = sorted({tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus})
+    return f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: {', '.join(names)}"
+
+
+def _take_lock(lock: Path) -> None:
+    """Create `lock` atomically with "<pid> <host>"; take over a stale one; refuse a live one."""
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder_pid, holder_host = _lock_holder(lock)
+            if holder_host == socket.gethostname() and holder_pid is not None and not _process_alive(holder_pid):
+                print(f"note: {lock.parent} was locked by process {holder_pid}, which no longer runs; taking over",
+                      file=sys.stderr)
+                lock.unlink(missing_ok=True)
+                continue
+            raise ToolkitError(f"{lock.parent} is in use by another training (process {holder_pid} on "
+                               f"{holder_host}; lock {lock}); wait for it to end or choose another --out-dir") from None
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+        return
+    raise ToolkitError(f"could not lock {lock.parent}: another training took it over at the same moment")
+
+
+def _lock_holder(lock: Path) -> tuple[int | None, str]:
+    try:
+        pid_text, host = lock.read_text().split()
+        return int(pid_text), host
+    except (OSError, ValueError):
+        return None, "an unknown host"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class TrainingMonitor(keras.callbacks.Callback):
     """Progress bar, per-step loss history, sample grids and checkpoints for one GAN run.
 
     `write_samples(step)` renders the fixed-noise samples for `step`; it is called every
     `sample_every` steps and at the end. Checkpoints go to `out_dir` every `checkpoint_every`
-    steps and at the end, together with the loss history.
+    steps and at the end, together with the loss history; the claimed run `folder` first removes
+    an overwritten run's files.
     """
 
-    def __init__(self, total_steps, out_dir, checkpoint_every, sample_every, write_samples, history):
+    def __init__(self, total_steps, out_dir, checkpoint_every, sample_every, write_samples, history, folder):
         super().__init__()
         self.total_steps = total_steps
         self.out_dir = Path(out_dir)
+        self.folder = folder
         self.checkpoint_every = checkpoint_every
         self.sample_every = sample_every
         self.write_samples = write_samples
@@ -159,17 +274,25 @@ class TrainingMonitor(keras.callbacks.Callback):
             self.save()
 
     def save(self):
+        self.folder.before_checkpoint()
         save_checkpoint(self.model, self.out_dir / CHECKPOINT_FILE)
         write_json(self.out_dir / HISTORY_FILE, self.history)
 
 
-def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_every, write_samples):
+def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_every, write_samples,
+          overwrite=False, folder=None):
     """Train `gan` on the endless `dataset` until the global step reaches `steps`.
 
-    With `resume`, the state in `out_dir/checkpoint.npz` is restored first and training continues
-    from its step. Returns the loss history dict: lists "step" and one per loss name ("d_loss" and
-    "g_loss" for a GAN).
+    `out_dir` is claimed for the run (`claim_run_folder`: a lock, and no silent overwrite of an
+    earlier run without `overwrite`) unless the caller already holds it as `folder` (a model trained
+    in phases claims its top folder once). With `resume`, the state in `out_dir/checkpoint.npz` is
+    restored first and training continues from its step. Returns the loss history dict: lists
+    "step" and one per loss name ("d_loss" and "g_loss" for a GAN).
     """
+    if folder is None:
+        with claim_run_folder(out_dir, resume=resume, overwrite=overwrite) as claimed:
+            return train(gan, dataset, steps, out_dir, resume=resume, checkpoint_every=checkpoint_every,
+                         sample_every=sample_every, write_samples=write_samples, folder=claimed)
     out_dir = Path(out_dir)
     checkpoint = out_dir / CHECKPOINT_FILE
     history = _empty_history(loss_names(gan))
@@ -181,7 +304,8 @@ def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_ever
     start = global_step(gan)
     if start >= steps:
         raise ToolkitError(f"--steps must exceed the {start} steps already done in {checkpoint}; got {steps}")
-    monitor = TrainingMonitor(steps, out_dir, checkpoint_every, sample_every, write_samples, history)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    monitor = TrainingMonitor(steps, out_dir, checkpoint_every, sample_every, write_samples, history, folder)
     gan.fit(dataset, epochs=1, steps_per_epoch=steps - start, verbose=0, shuffle=False, callbacks=[monitor])
     plot_losses(history, out_dir / LOSS_PLOT_FILE)
     return history

@@ -1,43 +1,302 @@
-"""The GAN trains under tf.distribute.MirroredStrategy on two logical CPU devices.
+"""Training under tf.distribute (mirrored and multi-worker) and mixed precision.
 
-Logical devices must be configured before TensorFlow starts, so this runs in a fresh process.
+Logical devices must be configured before TensorFlow starts and every worker of a cluster is a
+process of its own, so the strategies run in fresh subprocesses.
 """
 
+import json
+import os
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 
-from tests.conftest import ROOT
+import numpy as np
+import pandas as pd
+import pytest
 
-SCRIPT = textwrap.dedent("""
-    import common
+import cgan_mnist
+import timegan
+from tests.conftest import ROOT, make_tiny_data_dir
+
+SUBPROCESS_TIMEOUT = 240
+TIMEGAN_ROWS = 60
+# A worker run: the script's main(argv), with every saved .h5 model's weights also dumped as
+# `<dump>/<worker index>.npz`, so the test can compare what each worker ended with.
+WORKER = textwrap.dedent("""
+    import os, sys
+    import numpy as np
+    from common import io
+    module = __import__(sys.argv[1])
+    dump = os.environ["WEIGHTS_DUMP"]
+    save_model = io.save_model
+
+    def spy(model, path):
+        if str(path).endswith(".h5"):
+            np.savez(dump, *model.get_weights())
+        return save_model(model, path)
+
+    io.save_model = spy
+    sys.exit(module.main(sys.argv[2:]))
+""")
+CGAN_FAST = ["--steps", "3", "--batch-size", "8", "--checkpoint-every", "1", "--sample-every", "3"]
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("localhost", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def tf_config(ports, index):
+    return json.dumps({"cluster": {"worker": [f"localhost:{port}" for port in ports]},
+                       "task": {"type": "worker", "index": index}})
+
+
+def start_workers(script, argv, dump_dir, count=2):
+    """`count` processes of `script` (a module name) forming one multi-worker cluster on localhost."""
+    ports = free_ports(count)
+    workers = []
+    for index in range(count):
+        env = {**os.environ, "TF_CONFIG": tf_config(ports, index), "WEIGHTS_DUMP": str(dump_dir / f"{index}.npz"),
+               "CUDA_VISIBLE_DEVICES": ""}
+        workers.append(subprocess.Popen([sys.executable, "-c", WORKER, script, *argv, "--distribute", "multi-worker"],
+                                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True))
+    return workers
+
+
+def finish(workers):
+    outputs = []
+    for worker in workers:
+        output, _ = worker.communicate(timeout=SUBPROCESS_TIMEOUT)
+        outputs.append(output)
+    for worker, output in zip(workers, outputs):
+        assert worker.returncode == 0, output[-3000:]
+    return outputs
+
+
+def dumped_weights(path):
+    with np.load(path) as stored:
+        return [stored[key] for key in sorted(stored.files, key=lambda name: int(name.split("_")[1]))]
+
+
+# ---- TF_CONFIG checks: one line, before TensorFlow loads ---------------------------------------------
+@pytest.mark.parametrize("value, expected", [
+    (None, "needs the TF_CONFIG environment variable"),
+    ("{not json", "TF_CONFIG must be JSON"),
+    ('{"cluster": {"worker": ["localhost:1"]}}', "TF_CONFIG needs a 'task'"),
+    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 3}}', "TF_CONFIG: task index"),
+])
+def test_bad_tf_config_is_one_line_naming_it(monkeypatch, tmp_path, one_line_error, value, expected):
+    if value is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", value)
+    assert cgan_mnist.main(["--distribute", "multi-worker", "--out-dir", str(tmp_path)]) == 2
+    one_line_error(expected)
+
+
+def test_distribute_flag_is_checked_without_tensorflow():
+    code = ("import sys, cgan_mnist; cgan_mnist.build_parser().parse_args(['--distribute', 'mirrored', "
+            "'--mixed-precision']); assert 'tensorflow' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+# ---- mirrored over two logical CPU devices = one device -------------------------------------------
+MIRRORED = textwrap.dedent("""
+    from common import cli
+    cli.import_tensorflow()
     import numpy as np
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-    from common import gan, networks
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert strategy.num_replicas_in_sync == 2
-    with strategy.scope():
-        model = gan.ConditionalGAN(networks.build_dcgan_generator(8, num_classes=10),
-                                   networks.build_dcgan_discriminator(num_classes=10), 8, 10)
-        model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    from common import distribute, gan
+    from common.images.model import AEACGAN
+
+    LATENT, CLASSES, FEATURES, BATCH = 8, 4, 6, 8
+
+    def dense(inputs, units, name, activation=None):
+        joined = keras.layers.Concatenate()(inputs) if isinstance(inputs, list) else inputs
+        hidden = keras.layers.Dense(16, activation="relu")(joined)
+        return keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden), name=name)
+
+    def build(kind):
+        keras.utils.set_random_seed(1)
+        if kind == "gan":
+            model = gan.GAN(dense(keras.Input((LATENT,)), FEATURES, "g", "tanh"),
+                            dense(keras.Input((FEATURES,)), 1, "d"), LATENT)
+            model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+            return model
+        rows = keras.Input((FEATURES,))
+        hidden = keras.layers.Dense(16, activation="relu")(rows)
+        discriminator = keras.Model(rows, [keras.layers.Dense(1)(hidden), keras.layers.Dense(CLASSES)(hidden)])
+        model = AEACGAN(dense([keras.Input((LATENT,)), keras.Input((CLASSES,))], FEATURES, "g", "tanh"),
+                        discriminator, dense(keras.Input((FEATURES,)), LATENT, "e", "sigmoid"), LATENT, CLASSES)
+        model.compile(*(keras.optimizers.Adam(1e-2) for _ in range(3)))
+        return model
+
     rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-    labels = rng.integers(0, 10, 16).astype("int32")
-    dataset = tf.data.Dataset.from_tensors((images, labels)).repeat()
-    d_before = [v.numpy().copy() for v in model.discriminator.trainable_variables]
-    g_before = [v.numpy().copy() for v in model.generator.trainable_variables]
-    history = model.fit(dataset, steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
-    assert all(np.isfinite(history.history["d_loss"])), history.history
-    assert all(not np.array_equal(b, v.numpy()) for b, v in zip(d_before, model.discriminator.trainable_variables))
-    assert all(not np.array_equal(b, v.numpy()) for b, v in zip(g_before, model.generator.trainable_variables))
-    assert int(model.g_optimizer.iterations.numpy()) == 2
+    batch = (rng.uniform(-1, 1, (BATCH, FEATURES)).astype("float32"), rng.integers(0, CLASSES, BATCH).astype("int32"))
+    one_hot = np.eye(CLASSES, dtype="float32")
+    fed = {"d_noise": rng.uniform(0, 1, (BATCH, LATENT)).astype("float32"),
+           "g_noise": rng.uniform(0, 1, (BATCH, LATENT)).astype("float32"),
+           "d_conditions": one_hot[rng.integers(0, CLASSES, BATCH)],
+           "g_conditions": one_hot[rng.integers(0, CLASSES, BATCH)]}
+
+    def one_step(kind, strategy):
+        with strategy.scope():
+            model = build(kind)
+            element = {"batch": batch, "d_noise": fed["d_noise"], "g_noise": fed["g_noise"]}
+            if kind != "gan":
+                element.update(d_conditions=fed["d_conditions"], g_conditions=fed["g_conditions"])
+            before = [v.numpy() for v in model.trainable_variables]
+            model.fit(tf.data.Dataset.from_tensors(element).repeat(), steps_per_epoch=1, epochs=1, verbose=0)
+        return before, [v.numpy() for v in model.trainable_variables]
+
+    # One strategy object per process: a second one would reuse the first one's collective keys.
+    mirrored = distribute.make_strategy("mirrored")
+    assert mirrored.num_replicas_in_sync == 2
+    for kind in ("gan", "aeacgan"):
+        before, single = one_step(kind, tf.distribute.get_strategy())
+        _, replicated = one_step(kind, mirrored)
+        moved = max(float(np.max(np.abs(a - b))) for a, b in zip(before, single))
+        gap = max(float(np.max(np.abs(a - b))) for a, b in zip(single, replicated))
+        print(kind, moved, gap)
+        assert moved > 1e-3 and gap < 1e-6, (kind, moved, gap)
     print("MIRRORED_OK")
 """)
 
 
-def test_gan_trains_under_mirrored_strategy_on_two_cpus():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert "MIRRORED_OK" in result.stdout, result.stderr[-3000:]
+@pytest.mark.slow
+def test_mirrored_step_on_two_devices_equals_one_device_step():
+    result = subprocess.run([sys.executable, "-c", MIRRORED], cwd=ROOT, capture_output=True, text=True,
+                            timeout=SUBPROCESS_TIMEOUT)
+    assert "MIRRORED_OK" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
+
+
+# ---- two real workers --------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_cgan_trains_on_two_workers(tmp_path):
+    data_dir = make_tiny_data_dir(tmp_path)
+    out_dir = tmp_path / "run"
+    workers = start_workers("cgan_mnist", CGAN_FAST + ["--data-dir", str(data_dir), "--out-dir", str(out_dir)],
+                            tmp_path)
+    chief_output, worker_output = finish(workers)
+    assert "2 replicas on 2 workers" in chief_output and "per-replica batch 4" in chief_output
+    chief, other = dumped_weights(tmp_path / "0.npz"), dumped_weights(tmp_path / "1.npz")
+    assert len(chief) == len(other) and all(np.array_equal(a, b) for a, b in zip(chief, other))
+    # Only the chief wrote into the run folder; the other worker's temporary folder is gone.
+    assert sorted(path.name for path in out_dir.glob("*.h5")) == ["cgan_mnist.h5"]
+    assert json.loads((out_dir / "history.json").read_text())["step"] == [1, 2, 3]
+    generated = tmp_path / "generated"
+    assert cgan_mnist.main(["--generator", str(out_dir / "cgan_mnist.h5"), "--digit", "3", "--samples", "4",
+                            "--csv", str(generated / "rows.csv"), "--out-dir", str(generated)]) == 0
+    assert (generated / "rows.csv").is_file()
+
+
+@pytest.mark.slow
+def test_timegan_joint_phase_trains_on_two_workers(tmp_path):
+    rng = np.random.default_rng(0)
+    walk = 100 + np.cumsum(rng.normal(size=TIMEGAN_ROWS))
+    csv = tmp_path / "prices.csv"
+    pd.DataFrame({"open": walk, "close": walk + rng.normal(size=TIMEGAN_ROWS)}).to_csv(csv, index=False)
+    out_dir = tmp_path / "run"
+    argv = ["--data", str(csv), "--seq-len", "6", "--hidden-dim", "4", "--num-layers", "1", "--batch-size", "8",
+            "--autoencoder-steps", "1", "--supervisor-steps", "1", "--joint-steps", "2",
+            "--checkpoint-every", "1", "--sample-every", "2", "--out-dir", str(out_dir)]
+    chief_output, _ = finish(start_workers("timegan", argv, tmp_path))
+    assert "2 replicas on 2 workers" in chief_output
+    chief, other = dumped_weights(tmp_path / "0.npz"), dumped_weights(tmp_path / "1.npz")
+    assert len(chief) == len(other) and all(np.array_equal(a, b) for a, b in zip(chief, other))
+    joint_history = json.loads(next(out_dir.glob("3_*/history.json")).read_text())
+    assert joint_history["step"] == [1, 2] and np.all(np.isfinite(joint_history["g_loss"]))
+    generated = tmp_path / "generated.csv"
+    assert timegan.main(["--generator", str(next(out_dir.glob("*.h5"))), "--samples", "3", "--csv", str(generated),
+                         "--out-dir", str(tmp_path)]) == 0
+    assert len(pd.read_csv(generated)) == 3 * 6
+
+
+@pytest.mark.slow
+def test_killed_multi_worker_run_resumes_on_one_worker(tmp_path):
+    data_dir = make_tiny_data_dir(tmp_path)
+    out_dir = tmp_path / "run"
+    argv = ["--steps", "100000", "--batch-size", "8", "--checkpoint-every", "2", "--sample-every", "100000",
+            "--data-dir", str(data_dir), "--out-dir", str(out_dir)]
+    workers = start_workers("cgan_mnist", argv, tmp_path)
+    history = out_dir / "history.json"
+    deadline = time.monotonic() + SUBPROCESS_TIMEOUT
+    while not history.is_file() and time.monotonic() < deadline and all(w.poll() is None for w in workers):
+        time.sleep(0.2)
+    for worker in workers:
+        worker.kill()
+        worker.communicate()
+    assert history.is_file(), "no checkpoint was written"
+    done = json.loads(history.read_text())["step"][-1]
+    assert done >= 2 and done % 2 == 0
+    argv[1] = str(done + 2)
+    assert cgan_mnist.main(argv + ["--resume", "--distribute", "none"]) == 0
+    steps = json.loads(history.read_text())["step"]
+    assert steps[-3:] == [done, done + 1, done + 2] and steps == sorted(set(steps))
+
+
+# ---- mixed precision ------------------------------------------------------------------------------
+MIXED_FLOAT16 = textwrap.dedent("""
+    from common import cli
+    cli.import_tensorflow()
+    import numpy as np
+    import keras
+    import tensorflow as tf
+    from common import distribute, gan, io
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+
+    def dense(inputs, units, activation=None):
+        hidden = keras.layers.Dense(16, activation="relu")(inputs)
+        return keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden))
+
+    model = gan.GAN(dense(keras.Input((8,)), 6, "tanh"), dense(keras.Input((6,)), 1), 8)
+    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    assert distribute.uses_loss_scaling()
+    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    rows = np.random.default_rng(0).uniform(-1, 1, (64, 6)).astype("float32")
+    history = model.fit(tf.data.Dataset.from_tensors(rows).repeat(), steps_per_epoch=3, epochs=1, verbose=0)
+    assert all(np.isfinite(history.history[name][-1]) for name in ("d_loss", "g_loss")), history.history
+    assert int(model.g_optimizer.iterations.numpy()) == 3
+    io.save_model(model.generator, "generator.h5")
+    keras.mixed_precision.set_dtype_policy("float32")
+    loaded = io.load_model("generator.h5")
+    assert {w.dtype for w in loaded.weights} == {"float32"}
+    assert all(layer.dtype_policy.name == "float32" for layer in loaded.layers)
+    print("FLOAT16_OK")
+""")
+
+
+@pytest.mark.slow
+def test_mixed_float16_scales_the_losses_and_saves_float32(tmp_path):
+    result = subprocess.run([sys.executable, "-c", MIXED_FLOAT16], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=SUBPROCESS_TIMEOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "FLOAT16_OK" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_mixed_precision_cgan_run_saves_float32_generator(tmp_path):
+    data_dir = make_tiny_data_dir(tmp_path)
+    out_dir = tmp_path / "run"
+    assert cgan_mnist.main(CGAN_FAST + ["--data-dir", str(data_dir), "--out-dir", str(out_dir),
+                                        "--mixed-precision"]) == 0
+    history = json.loads((out_dir / "history.json").read_text())
+    assert np.all(np.isfinite(history["d_loss"])) and np.all(np.isfinite(history["g_loss"]))
+    import keras
+
+    assert keras.mixed_precision.dtype_policy().name == "float32"
+    from common import io
+
+    generator = io.load_model(out_dir / "cgan_mnist.h5")
+    assert {weight.dtype for weight in generator.weights} == {"float32"}
+    assert all(layer.dtype_policy.name == "float32" for layer in generator.layers)

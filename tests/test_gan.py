@@ -1,36 +1,17 @@
+"""The one GAN model: D's step trains D only, G's step trains G only, labels reach the networks."""
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import gan, networks
-from tests.helpers import changed, snapshot
-
-LATENT = 8
-CLASSES = 10
-
-
-def make_gan(conditional):
-    if conditional:
-        model = gan.ConditionalGAN(
-            networks.build_dcgan_generator(LATENT, num_classes=CLASSES),
-            networks.build_dcgan_discriminator(num_classes=CLASSES), LATENT, CLASSES,
-        )
-    else:
-        model = gan.GAN(networks.build_mlp_generator(LATENT), networks.build_mlp_discriminator(), LATENT)
-    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
-    return model
-
-
-def real_batch(batch_size=8):
-    rng = np.random.default_rng(0)
-    images = tf.constant(rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype("float32"))
-    labels = tf.constant(rng.integers(0, CLASSES, batch_size).astype("int32"))
-    return images, labels
+from common import gan
+from tests.conftest import TINY_CLASSES as CLASSES
+from tests.conftest import TINY_LATENT as LATENT
 
 
 @pytest.mark.parametrize("conditional", [False, True])
-def test_discriminator_step_changes_d_and_leaves_g_alone(conditional):
+def test_discriminator_step_changes_d_and_leaves_g_alone(conditional, make_gan, real_batch, snapshot, changed):
     model = make_gan(conditional)
     real, conditions = model.split_batch(real_batch())
     d_before = snapshot(model.discriminator.trainable_variables)
@@ -42,7 +23,7 @@ def test_discriminator_step_changes_d_and_leaves_g_alone(conditional):
 
 
 @pytest.mark.parametrize("conditional", [False, True])
-def test_generator_step_changes_g_and_leaves_d_alone(conditional):
+def test_generator_step_changes_g_and_leaves_d_alone(conditional, make_gan, snapshot, changed):
     model = make_gan(conditional)
     d_before = snapshot(model.discriminator.variables)
     g_before = snapshot(model.generator.trainable_variables)
@@ -53,7 +34,7 @@ def test_generator_step_changes_g_and_leaves_d_alone(conditional):
 
 
 @pytest.mark.parametrize("conditional", [False, True])
-def test_fit_trains_both_networks(conditional):
+def test_fit_trains_both_networks(conditional, make_gan, real_batch, snapshot, changed):
     model = make_gan(conditional)
     dataset = tf.data.Dataset.from_tensors(real_batch()).repeat()
     d_before = snapshot(model.discriminator.trainable_variables)
@@ -67,7 +48,7 @@ def test_fit_trains_both_networks(conditional):
     assert int(model.d_optimizer.iterations.numpy()) == 3
 
 
-def test_label_reaches_the_generator():
+def test_label_reaches_the_generator(make_gan):
     model = make_gan(conditional=True)
     noise = tf.random.normal((4, LATENT), seed=1)
     images = {
@@ -77,28 +58,29 @@ def test_label_reaches_the_generator():
     assert np.abs(images[3] - images[7]).mean() > 1e-4
 
 
-def test_real_labels_become_one_hot_conditions():
+def test_real_labels_become_one_hot_conditions(make_gan, real_batch):
     model = make_gan(conditional=True)
     images, labels = real_batch()
     _, conditions = model.split_batch((images, labels))
     np.testing.assert_array_equal(np.argmax(conditions, axis=1), labels.numpy())
 
 
-def test_fake_labels_cover_every_class():
+def test_fake_labels_cover_every_class(make_gan):
     model = make_gan(conditional=True)
     labels = np.argmax(model.sample_conditions(5000), axis=1)
     counts = np.bincount(labels, minlength=CLASSES)
     assert counts.min() > 400 and counts.max() < 600
 
 
-def test_one_optimizer_cannot_serve_both_networks():
-    model = gan.GAN(networks.build_mlp_generator(LATENT), networks.build_mlp_discriminator(), LATENT)
+def test_one_optimizer_cannot_serve_both_networks(make_gan):
+    built = make_gan(conditional=False)
+    model = gan.GAN(built.generator, built.discriminator, LATENT)
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="separate optimizer"):
         model.compile(shared, shared)
 
 
-def test_loss_trackers_report_the_running_mean_of_the_step_losses():
+def test_loss_trackers_report_the_running_mean_of_the_step_losses(make_gan, real_batch):
     model = make_gan(conditional=False)
     assert [metric.name for metric in model.metrics] == ["d_loss", "g_loss"]
     steps = []

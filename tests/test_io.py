@@ -1,10 +1,13 @@
+import json
+import re
+
 import h5py
 import keras
 import numpy as np
 import pytest
 
 from common import io
-from common.errors import ToolkitError
+from common.errors import ToolkitError, first_line
 
 
 def tiny_model():
@@ -81,3 +84,37 @@ def test_arrays_round_trip_without_pickle(tmp_path):
     loaded = io.load_arrays(tmp_path / "s.npz")
     np.testing.assert_array_equal(loaded["a"], arrays["a"])
     np.testing.assert_array_equal(loaded["names"], arrays["names"])
+
+
+def test_sidecar_round_trip_is_tagged(tmp_path):
+    model = tmp_path / "gen.h5"
+    path = io.write_sidecar(model, "demo", 2, {"columns": ["a", "b"], "window": 24})
+    assert path == tmp_path / "gen.json"
+    stored = json.loads(path.read_text())
+    assert (stored["format"], stored["version"]) == ("demo", 2)
+    assert io.read_sidecar(model, "demo", 2) == {"columns": ["a", "b"], "window": 24}
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"format": "other", "version": 1}, "must be of format 'demo'; got 'other'"),
+    ({"format": "demo", "version": 3}, "version 1 to 2 (a newer toolkit wrote it?); got version 3"),
+    ({"version": 1}, "must be of format 'demo'; got None"),
+    ([1, 2], "must hold a JSON object; got list"),
+])
+def test_sidecar_of_another_format_or_a_newer_version_is_a_one_line_error(tmp_path, content, message):
+    (tmp_path / "gen.json").write_text(json.dumps(content))
+    with pytest.raises(ToolkitError, match=re.escape(message)):
+        io.read_sidecar(tmp_path / "gen.h5", "demo", 2)
+
+
+def test_missing_or_corrupt_sidecar(tmp_path):
+    with pytest.raises(ToolkitError, match="needs its settings file"):
+        io.read_sidecar(tmp_path / "gen.h5", "demo", 1)
+    (tmp_path / "gen.json").write_text("{not json")
+    with pytest.raises(ToolkitError, match="cannot read the settings file"):
+        io.read_sidecar(tmp_path / "gen.h5", "demo", 1)
+
+
+def test_first_line_of_an_error():
+    assert first_line(ValueError("bad value\nmore detail")) == "bad value"
+    assert first_line(KeyError()) == "KeyError"

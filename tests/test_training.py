@@ -6,22 +6,26 @@ import tensorflow as tf
 
 from common import training
 from common.errors import ToolkitError
-from tests.helpers import snapshot
-from tests.test_gan import make_gan, real_batch
 
 
-def dataset():
-    return tf.data.Dataset.from_tensors(real_batch()).repeat()
+@pytest.fixture
+def dataset(real_batch):
+    """A factory: an endless dataset repeating one tiny real batch."""
+    return lambda: tf.data.Dataset.from_tensors(real_batch()).repeat()
 
 
-def run(model, steps, out_dir, resume=False, write_samples=None, every=2):
-    return training.train(
-        model, dataset(), steps, out_dir, resume=resume, checkpoint_every=every, sample_every=every,
-        write_samples=write_samples or (lambda step: None),
-    )
+@pytest.fixture
+def run(dataset):
+    """A factory: train a GAN for `steps` into `out_dir` through the one training driver."""
+
+    def train(model, steps, out_dir, resume=False, write_samples=None, every=2, **kwargs):
+        return training.train(model, dataset(), steps, out_dir, resume=resume, checkpoint_every=every,
+                              sample_every=every, write_samples=write_samples or (lambda step: None), **kwargs)
+
+    return train
 
 
-def test_checkpoint_round_trip_restores_every_variable(tmp_path):
+def test_checkpoint_round_trip_restores_every_variable(tmp_path, make_gan, dataset):
     model = make_gan(conditional=False)
     model.fit(dataset(), steps_per_epoch=2, epochs=1, verbose=0)
     training.save_checkpoint(model, tmp_path / "c.npz")
@@ -32,13 +36,13 @@ def test_checkpoint_round_trip_restores_every_variable(tmp_path):
     assert training.global_step(fresh) == 2
 
 
-def test_checkpoint_from_other_model_is_refused(tmp_path):
+def test_checkpoint_from_other_model_is_refused(tmp_path, make_gan):
     training.save_checkpoint(make_gan(conditional=False), tmp_path / "c.npz")
     with pytest.raises(ToolkitError, match="checkpoint"):
         training.restore_checkpoint(make_gan(conditional=True), tmp_path / "c.npz")
 
 
-def test_train_writes_samples_checkpoint_history_and_plot(tmp_path):
+def test_train_writes_samples_checkpoint_history_and_plot(tmp_path, make_gan, run):
     sampled = []
     history = run(make_gan(conditional=False), 5, tmp_path, write_samples=sampled.append)
     assert sampled == [2, 4, 5]
@@ -48,7 +52,7 @@ def test_train_writes_samples_checkpoint_history_and_plot(tmp_path):
     assert json.loads((tmp_path / training.HISTORY_FILE).read_text())["step"] == [1, 2, 3, 4, 5]
 
 
-def test_interrupted_run_resumes_from_last_checkpoint(tmp_path):
+def test_interrupted_run_resumes_from_last_checkpoint(tmp_path, make_gan, run):
     """Ctrl-C at step 3 leaves the step-2 checkpoint; --resume carries on from step 2 to the end."""
     def interrupt_at_three(step):
         if step == 3:
@@ -64,7 +68,7 @@ def test_interrupted_run_resumes_from_last_checkpoint(tmp_path):
     assert history["step"] == [1, 2, 3, 4, 5, 6]
 
 
-def test_resume_restores_the_trained_weights(tmp_path):
+def test_resume_restores_the_trained_weights(tmp_path, make_gan, run, snapshot):
     first = make_gan(conditional=False)
     run(first, 2, tmp_path)
     weights = snapshot(first.generator.variables)
@@ -74,12 +78,12 @@ def test_resume_restores_the_trained_weights(tmp_path):
         np.testing.assert_array_equal(old, new.numpy())
 
 
-def test_resume_without_checkpoint_is_an_error(tmp_path):
-    with pytest.raises(ToolkitError, match="--resume needs a checkpoint"):
+def test_resume_without_checkpoint_is_an_error(tmp_path, make_gan, run):
+    with pytest.raises(ToolkitError, match="--resume needs a run"):
         run(make_gan(conditional=False), 2, tmp_path, resume=True)
 
 
-def test_resume_past_the_requested_steps_is_an_error(tmp_path):
+def test_resume_past_the_requested_steps_is_an_error(tmp_path, make_gan, run):
     run(make_gan(conditional=False), 2, tmp_path)
     with pytest.raises(ToolkitError, match="--steps must exceed"):
         run(make_gan(conditional=False), 2, tmp_path, resume=True)

@@ -1,0 +1,221 @@
+"""Benchmark: timegan.py with its defaults on data they were not tuned on, trained and scored.
+
+    python3 benchmarks/timegan_generalisation.py --data-dir DIR [--step-fraction 1] [--datasets wide,fault]
+
+Builds CSVs from the real data in DIR (stock_data.csv, fault_train.csv, character_trajectories.npz):
+
+- `wide`: 21 columns, 14,000 rows: slow smooth sensors (stock prices interpolated 4x finer, pen
+  positions, a rolling mean), spiky heavy-tailed columns (daily volume, absolute price changes), pen
+  velocities, on/off and multi-level columns (fault states and a volume threshold held for several
+  rows), a constant, an exact duplicate and two noise columns; step-to-step roughness differs by far
+  more than 10x between columns (printed);
+- `fault`: fault_train.csv as it is (10 measurements and a 7-level state);
+- `long_univariate`: 20,000 rows of one pen velocity (the trajectories concatenated);
+- `two_feature`: 10,000 rows of two pen velocities.
+
+Each is trained with timegan.py's defaults (`--step-fraction` scales the chosen steps of every
+phase, for a reduced budget; the chosen recipe and the steps run are printed), then scored with the
+paper's discriminative and predictive scores. Per dataset it prints and writes to `--out-dir`
+(summary.json): the recipe, wall times per phase, the time to the first step of each phase, the
+seconds per step after it, the full default run extrapolated from them, and the scores beside the
+real-on-real predictive score.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import timegan  # noqa: E402
+from common.timegan import recipe  # noqa: E402
+
+DATASETS = ("wide", "fault", "long_univariate", "two_feature")
+WIDE_ROWS = 14_000
+UPSAMPLING = 4
+STATE_HOLD_ROWS = 8
+SMOOTHING_ROWS = 16
+ON_QUANTILE = 0.75
+LONG_ROWS = 20_000
+TWO_FEATURE_ROWS = 10_000
+SEQ_LEN = 24
+
+
+def pen_velocities(data_dir):
+    """The training trajectories' pen velocities (x, y, force) concatenated without their padding: (T, 3)."""
+    stored = np.load(Path(data_dir) / "character_trajectories.npz")
+    return np.concatenate([sequence[:length] for sequence, length in zip(stored["x_train"], stored["lengths_train"])])
+
+
+def wide_table(data_dir, seed=0):
+    """The >= 20-column table described in the module docstring (WIDE_ROWS rows)."""
+    rng = np.random.default_rng(seed)
+    stocks = pd.read_csv(Path(data_dir) / "stock_data.csv")
+    fault = pd.read_csv(Path(data_dir) / "fault_train.csv")
+    pen = pen_velocities(data_dir)[:WIDE_ROWS]
+    fine = np.linspace(0, len(stocks) - 1, WIDE_ROWS)
+
+    def interpolated(name):
+        return np.interp(fine, np.arange(len(stocks)), stocks[name].to_numpy())
+
+    def tiled(values):
+        return np.resize(np.asarray(values), WIDE_ROWS)
+
+    def held(values):
+        return np.repeat(np.asarray(values), STATE_HOLD_ROWS)[:WIDE_ROWS]
+
+    volume = tiled(stocks["Volume"].to_numpy())
+    table = pd.DataFrame({
+        "Open": interpolated("Open"), "High": interpolated("High"), "Low": interpolated("Low"),
+        "Close": interpolated("Close"),
+        "spread": interpolated("High") - interpolated("Low"),
+        "Volume": volume,
+        "abs_change": tiled(np.abs(np.diff(stocks["Close"].to_numpy(), prepend=stocks["Close"].iloc[0]))),
+        "pen_vx": pen[:, 0], "pen_vy": pen[:, 1], "pen_force": pen[:, 2],
+        "pen_x": np.cumsum(pen[:, 0]), "pen_y": np.cumsum(pen[:, 1]),
+        "pen_vx_slow": pd.Series(pen[:, 0]).rolling(SMOOTHING_ROWS, min_periods=1).mean().to_numpy(),
+        "state": held(np.resize(fault["state"].to_numpy(), WIDE_ROWS)).astype(np.int64),
+        "lights": (10 * (volume > np.quantile(volume, ON_QUANTILE))).astype(np.int64),
+        "IA_p": held(np.resize(fault["IA_p"].to_numpy(), WIDE_ROWS)),
+        "Rs_A": held(np.resize(fault["Rs_A"].to_numpy(), WIDE_ROWS)),
+        "Press": 755.0,
+        "noise_normal": rng.normal(size=WIDE_ROWS),
+        "noise_uniform": rng.uniform(size=WIDE_ROWS),
+    })
+    table["Close_copy"] = table["Close"]
+    return table
+
+
+def build_dataset(name, data_dir):
+    if name == "wide":
+        return wide_table(data_dir)
+    if name == "fault":
+        return pd.read_csv(Path(data_dir) / "fault_train.csv")
+    pen = pen_velocities(data_dir)
+    if name == "long_univariate":
+        return pd.DataFrame({"pen_vx": pen[:LONG_ROWS, 0]})
+    return pd.DataFrame({"pen_vx": pen[:TWO_FEATURE_ROWS, 0], "pen_vy": pen[:TWO_FEATURE_ROWS, 1]})
+
+
+def roughness(frame):
+    """Mean |step-to-step change| / std per varying column (0 = smooth, about 1.1 = white noise)."""
+    values = frame.to_numpy(dtype=np.float64)
+    spread = values.std(axis=0)
+    varying = spread > 0
+    rough = np.abs(np.diff(values, axis=0)).mean(axis=0)[varying] / spread[varying]
+    return dict(zip(frame.columns[varying], np.round(rough, 4)))
+
+
+class StepClock:
+    """Wall-clock times of each training step, per phase, read off the shared training monitor."""
+
+    def __init__(self):
+        from common import training
+
+        self.phases = []
+        monitor = training.TrainingMonitor
+        original_begin, original_end = monitor.on_train_begin, monitor.on_train_batch_end
+        clock = self
+
+        def on_train_begin(callback, logs=None):
+            clock.phases.append({"name": callback.model.name, "begin": time.perf_counter(), "steps": []})
+            original_begin(callback, logs)
+
+        def on_train_batch_end(callback, batch, logs=None):
+            clock.phases[-1]["steps"].append(time.perf_counter())
+            original_end(callback, batch, logs)
+
+        monitor.on_train_begin, monitor.on_train_batch_end = on_train_begin, on_train_batch_end
+
+    def summary(self, full_steps):
+        """Per phase: first-step seconds, seconds per later step, wall seconds, and the full-run estimate."""
+        rows = []
+        for phase, steps in zip(self.phases[-len(full_steps):], full_steps):
+            times = phase["steps"]
+            first = times[0] - phase["begin"]
+            per_step = (times[-1] - times[0]) / max(len(times) - 1, 1)
+            rows.append({"phase": phase["name"], "steps_run": len(times), "first_step_s": round(first, 1),
+                         "s_per_step": round(per_step, 4), "wall_s": round(times[-1] - phase["begin"], 1),
+                         "full_steps": steps, "full_estimate_s": round(first + per_step * (steps - 1), 1)})
+        return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--out-dir", default="runs/timegan_generalisation")
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--step-fraction", type=float, default=1.0,
+                        help="share of the default steps of every phase to run (1: the full default run)")
+    parser.add_argument("--metric-iterations", type=int, default=3)
+    parser.add_argument("--discriminative-steps", type=int)
+    parser.add_argument("--predictive-steps", type=int)
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clock = StepClock()
+    summary = {}
+    for name in args.datasets.split(","):
+        frame = build_dataset(name, args.data_dir)
+        csv = out_dir / f"{name}.csv"
+        frame.to_csv(csv, index=False)
+        rough = roughness(frame)
+        print(f"== {name}: {frame.shape[0]} rows x {frame.shape[1]} columns; roughness (mean |change| / std) "
+              f"from {min(rough.values())} to {max(rough.values())}", flush=True)
+        run_dir = out_dir / name
+        flags = ["--data", str(csv), "--out-dir", str(run_dir), "--overwrite", "--sample-every", "100000",
+                 "--checkpoint-every", "1000"]
+        if args.step_fraction != 1.0:
+            modelled = len(timegan_plan_columns(csv))
+            full = recipe.choose_recipe(modelled, len(frame) - SEQ_LEN + 1)
+            reduced = [max(int(steps * args.step_fraction), 2) for steps in full.steps]
+            flags += [item for flag, steps in zip(("--autoencoder-steps", "--supervisor-steps", "--joint-steps"),
+                                                  reduced) for item in (flag, str(steps))]
+        began = time.perf_counter()
+        assert timegan.main(flags) == 0
+        train_seconds = time.perf_counter() - began
+        modelled = len(timegan_plan_columns(csv))
+        full_steps = recipe.choose_recipe(modelled, len(frame) - SEQ_LEN + 1).steps
+        metrics = out_dir / f"{name}_scores.json"
+        evaluate = ["--generator", str(run_dir / f"timegan_{name}.h5"), "--data", str(csv), "--evaluate",
+                    "--metric-iterations", str(args.metric_iterations), "--metrics-json", str(metrics),
+                    "--out-dir", str(out_dir)]
+        for flag, value in (("--discriminative-steps", args.discriminative_steps),
+                            ("--predictive-steps", args.predictive_steps)):
+            if value:
+                evaluate += [flag, str(value)]
+        began = time.perf_counter()
+        assert timegan.main(evaluate) == 0
+        scores = json.loads(metrics.read_text())
+        summary[name] = {
+            "rows": frame.shape[0], "columns": frame.shape[1], "roughness": rough,
+            "train_s": round(train_seconds, 1), "evaluate_s": round(time.perf_counter() - began, 1),
+            "phases": clock.summary(full_steps),
+            **{key: scores[key] for key in ("discriminative_score", "predictive_score", "predictive_score_real")},
+        }
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
+        phases = summary[name]["phases"]
+        print(f"== {name}: trained in {train_seconds:.0f} s; full default run estimated "
+              f"{sum(row['full_estimate_s'] for row in phases) / 60:.0f} min; discriminative "
+              f"{scores['discriminative_score']['mean']:.3f}, predictive {scores['predictive_score']['mean']:.4f} "
+              f"(real {scores['predictive_score_real']['mean']:.4f})", flush=True)
+        for row in phases:
+            print(f"   {row}", flush=True)
+    return 0
+
+
+def timegan_plan_columns(csv):
+    """The columns timegan.py models for `csv` (as its defaults plan them)."""
+    from common.timegan import columns, data
+
+    table = data.read_table(csv)
+    return columns.plan_columns(table.frame, table.dtypes, table.dropped).modelled
+
+
+if __name__ == "__main__":
+    sys.exit(main())

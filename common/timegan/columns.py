@@ -1,0 +1,213 @@
+"""How each column of a CSV is generated: modelled by the networks, or derived without them.
+
+Real tables carry columns a recurrent generator should not learn: a time stamp or row index (dropped
+once the rows are checked to be in time order), constant columns (written back as their value),
+exact duplicates of an earlier column (generated once, copied), and discrete columns with few levels
+(counts, on/off states: modelled as numbers, then snapped to the nearest observed level). Heavy-tailed
+spiky columns may be modelled through log1p(x - min), undone on output. The plan is stored in the
+generator's sidecar, so generated windows come back with the input's columns and dtypes.
+
+No TensorFlow here: pandas and numpy only.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from common.errors import ToolkitError
+
+MODELLED, CONSTANT, DUPLICATE = "modelled", "constant", "duplicate"
+KINDS = (MODELLED, CONSTANT, DUPLICATE)
+# A column with at most this many distinct values (and few for its length) is a set of levels.
+MAX_DISCRETE_LEVELS = 20
+# ... and each level must recur on average this often, so a short table of floats is not "discrete".
+MIN_ROWS_PER_LEVEL = 5
+LOG1P = "log1p"
+TRANSFORMS = (LOG1P,)
+INTEGER_DTYPE, FLOAT_DTYPE = "int64", "float64"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One output column: `kind` in KINDS; `value` (constant), `source` (duplicate: the column copied),
+    `levels` (sorted observed values of a discrete column, else None), `transform` (None or "log1p", then
+    modelled as log1p(x - `shift`)), `dtype` ("int64" or "float64", as read)."""
+
+    name: str
+    kind: str = MODELLED
+    dtype: str = FLOAT_DTYPE
+    value: float | None = None
+    source: str | None = None
+    levels: list | None = None
+    transform: str | None = None
+    shift: float = 0.0
+
+    def to_json(self):
+        stored = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
+        for key in ("value", "source", "levels", "transform"):
+            if getattr(self, key) is not None:
+                stored[key] = getattr(self, key)
+        if self.transform:
+            stored["shift"] = self.shift
+        return stored
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """The output columns in input order (`specs`) and the time/index columns dropped from the input."""
+
+    specs: list
+    dropped: list
+
+    @property
+    def names(self):
+        """Every output column, in input order (dropped columns excepted)."""
+        return [spec.name for spec in self.specs]
+
+    @property
+    def modelled(self):
+        """The columns the networks learn, in input order."""
+        return [spec.name for spec in self.specs if spec.kind == MODELLED]
+
+    def encode(self, frame):
+        """The modelled columns of `frame` (rows x columns) -> float64 (rows, modelled), transforms applied."""
+        missing = [name for name in self.modelled if name not in frame.columns]
+        if missing:
+            raise ToolkitError(f"the data lacks the column(s) the generator models: {', '.join(missing)}")
+        columns = []
+        for spec in self.specs:
+            if spec.kind == MODELLED:
+                values = frame[spec.name].to_numpy(dtype=np.float64)
+                columns.append(np.log1p(np.maximum(values - spec.shift, 0.0)) if spec.transform else values)
+        return np.stack(columns, axis=-1)
+
+    def decode(self, modelled):
+        """Modelled values (..., modelled) in the encoded units -> {column: array (...)} of every output column,
+        transforms undone, discrete columns on their levels, in each column's dtype."""
+        modelled = np.asarray(modelled, dtype=np.float64)
+        decoded = {}
+        index = 0
+        for spec in self.specs:
+            if spec.kind == MODELLED:
+                values = modelled[..., index]
+                index += 1
+                if spec.transform:
+                    values = np.expm1(values) + spec.shift
+                if spec.levels is not None:
+                    values = snap_to_levels(values, spec.levels)
+            elif spec.kind == CONSTANT:
+                values = np.full(modelled.shape[:-1], spec.value, dtype=np.float64)
+            else:
+                values = np.array(decoded[spec.source])
+            decoded[spec.name] = np.rint(values).astype(np.int64) if spec.dtype == INTEGER_DTYPE else values
+        return decoded
+
+    def to_json(self):
+        return {"columns": [spec.to_json() for spec in self.specs], "dropped": list(self.dropped)}
+
+    @classmethod
+    def from_json(cls, stored):
+        """The plan `to_json` described; ValueError/KeyError/TypeError for anything else (the reader words it)."""
+        specs = []
+        for entry in stored["columns"]:
+            spec = ColumnSpec(str(entry["name"]), entry.get("kind", MODELLED), entry.get("dtype", FLOAT_DTYPE),
+                              entry.get("value"), entry.get("source"), entry.get("levels"), entry.get("transform"),
+                              float(entry.get("shift", 0.0)))
+            if spec.kind not in KINDS or spec.transform not in (None, *TRANSFORMS):
+                raise ValueError(f"column {spec.name!r} has an unknown kind or transform")
+            if spec.kind == DUPLICATE and spec.source not in [earlier.name for earlier in specs]:
+                raise ValueError(f"column {spec.name!r} copies {spec.source!r}, which is not an earlier column")
+            specs.append(spec)
+        plan = cls(specs, [str(name) for name in stored.get("dropped", [])])
+        if not plan.modelled:
+            raise ValueError("no column is modelled")
+        return plan
+
+    @classmethod
+    def all_modelled(cls, columns):
+        """The plan of a generator that models every column as float64 (sidecars of version 1)."""
+        return cls([ColumnSpec(str(name)) for name in columns], [])
+
+
+def snap_to_levels(values, levels):
+    """Each value -> the nearest of the sorted `levels` (same shape)."""
+    levels = np.asarray(levels, dtype=np.float64)
+    upper = np.clip(np.searchsorted(levels, values), 1, len(levels) - 1) if len(levels) > 1 else None
+    if upper is None:
+        return np.full_like(values, levels[0])
+    lower = upper - 1
+    nearer_lower = np.abs(values - levels[lower]) <= np.abs(levels[upper] - values)
+    return np.where(nearer_lower, levels[lower], levels[upper])
+
+
+def is_discrete(values):
+    """Few distinct values for the column's length: a set of levels (counts, on/off states)."""
+    count = len(np.unique(values))
+    return 1 < count <= MAX_DISCRETE_LEVELS and len(values) >= MIN_ROWS_PER_LEVEL * count
+
+
+def plan_columns(frame, dtypes, dropped=(), transforms=None, raw=False):
+    """The plan for a numeric `frame` (float64 columns; `dtypes` {name: "int64"/"float64"} as read).
+
+    `transforms`: {column: "log1p"}; `raw`: model every column as a number (no constant, duplicate
+    or discrete handling), as generators of sidecar version 1 did.
+    """
+    transforms = dict(transforms or {})
+    unknown = sorted(set(transforms) - set(frame.columns))
+    if unknown:
+        raise ToolkitError(f"--log1p names column(s) the data does not have: {', '.join(unknown)}; "
+                           f"it has {', '.join(map(str, frame.columns))}")
+    specs = []
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=np.float64)
+        dtype = dtypes.get(name, FLOAT_DTYPE)
+        transform = transforms.get(name)
+        shift = float(values.min()) if transform else 0.0
+        earlier = next((spec.name for spec in specs if spec.kind != DUPLICATE
+                        and np.array_equal(frame[spec.name].to_numpy(dtype=np.float64), values)), None)
+        if raw:
+            specs.append(ColumnSpec(str(name), dtype=dtype, transform=transform, shift=shift))
+        elif values.min() == values.max():
+            specs.append(ColumnSpec(str(name), CONSTANT, dtype, value=float(values[0])))
+        elif earlier is not None:
+            specs.append(ColumnSpec(str(name), DUPLICATE, dtype, source=earlier))
+        else:
+            levels = [float(level) for level in np.unique(values)] if is_discrete(values) else None
+            specs.append(ColumnSpec(str(name), dtype=dtype, levels=levels, transform=transform, shift=shift))
+    plan = ColumnPlan(specs, list(dropped))
+    if not plan.modelled:
+        raise ToolkitError(f"the data needs at least one column that varies; {', '.join(plan.names)} are constant")
+    return plan
+
+
+def parse_transforms(text):
+    """"A,B" (the --log1p flag) -> {"A": "log1p", "B": "log1p"}; empty names are refused."""
+    if text is None:
+        return {}
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ToolkitError(f"--log1p takes comma-separated column names; got {text!r}")
+    return {name: LOG1P for name in names}
+
+
+def plan_summary(plan):
+    """One line on what is not simply modelled, or None when every column is."""
+    parts = []
+    for spec in plan.specs:
+        if spec.kind == CONSTANT:
+            parts.append(f"{spec.name} constant")
+        elif spec.kind == DUPLICATE:
+            parts.append(f"{spec.name} copies {spec.source}")
+        else:
+            if spec.levels is not None:
+                parts.append(f"{spec.name} on {len(spec.levels)} levels")
+            if spec.transform:
+                parts.append(f"{spec.name} via {spec.transform}")
+    return "columns: " + "; ".join(parts) if parts else None
+
+
+def frame_dtypes(frame):
+    """{column: "int64" or "float64"}: integer columns stay integers on output."""
+    return {name: INTEGER_DTYPE if pd.api.types.is_integer_dtype(frame[name]) else FLOAT_DTYPE
+            for name in frame.columns}

@@ -1,0 +1,219 @@
+"""timegan.py on columns as real CSVs have them, the versioned sidecar, and defaults that follow the data's shape."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import timegan
+from common import io
+from common.errors import ToolkitError
+from common.timegan import columns, data, generator, recipe
+from tests.conftest import MODELS
+
+ROWS, SEQ_LEN = 240, 8
+LIGHT_LEVELS = [0, 10, 20, 40]
+FAST = ["--steps", "2", "--batch-size", "8", "--hidden-dim", "4", "--num-layers", "1", "--seq-len", str(SEQ_LEN),
+        "--checkpoint-every", "1", "--sample-every", "2"]
+
+
+def energy_like_frame(rows=ROWS, seed=0):
+    """A table with every column kind: time stamps, a smooth sensor, a constant, on/off levels (int),
+    a heavy-tailed spiky column, an exact duplicate and an integer count with many values."""
+    rng = np.random.default_rng(seed)
+    sensor = 20 + np.cumsum(rng.normal(0, 0.1, rows))
+    return pd.DataFrame({
+        "date": pd.date_range("2016-01-11 17:00", periods=rows, freq="10min").astype(str),
+        "T1": sensor,
+        "Press": 755.0,
+        "lights": rng.choice(LIGHT_LEVELS, rows),
+        "Appliances": np.round(np.exp(rng.normal(4, 1.2, rows))),
+        "T1_copy": sensor,
+        "visitors": rng.integers(0, 500, rows),
+    })
+
+
+def plan_of(frame, transforms=None):
+    table_dtypes = columns.frame_dtypes(frame)
+    return columns.plan_columns(frame.astype(np.float64), table_dtypes, transforms=transforms)
+
+
+# ---- the column plan ----------------------------------------------------------------------------
+def test_each_column_kind_is_recognised():
+    frame = energy_like_frame().drop(columns=["date"])
+    plan = plan_of(frame, {"Appliances": columns.LOG1P})
+    kinds = {spec.name: spec for spec in plan.specs}
+    assert plan.names == list(frame.columns)
+    assert plan.modelled == ["T1", "lights", "Appliances", "visitors"]
+    assert kinds["Press"].kind == columns.CONSTANT and kinds["Press"].value == 755.0
+    assert kinds["T1_copy"].kind == columns.DUPLICATE and kinds["T1_copy"].source == "T1"
+    assert kinds["lights"].levels == LIGHT_LEVELS and kinds["lights"].dtype == "int64"
+    assert kinds["visitors"].levels is None and kinds["visitors"].dtype == "int64"
+    assert kinds["Appliances"].transform == columns.LOG1P and kinds["T1"].transform is None
+
+
+def test_decoded_columns_keep_levels_duplicates_constants_and_dtypes():
+    frame = energy_like_frame().drop(columns=["date"])
+    plan = plan_of(frame, {"Appliances": columns.LOG1P})
+    encoded = plan.encode(frame)
+    # Anything the networks may produce, in the encoded range and beyond.
+    noisy = encoded + np.random.default_rng(1).normal(0, 3, encoded.shape)
+    decoded = plan.decode(noisy.reshape(12, 20, -1))
+    assert set(np.unique(decoded["lights"])) <= set(LIGHT_LEVELS) and decoded["lights"].dtype == np.int64
+    np.testing.assert_array_equal(decoded["T1_copy"], decoded["T1"])
+    assert np.all(decoded["Press"] == 755.0) and decoded["Press"].shape == (12, 20)
+    assert decoded["visitors"].dtype == np.int64 and decoded["T1"].dtype == np.float64
+
+
+def test_log1p_transform_inverts_and_tames_the_tail():
+    frame = energy_like_frame().drop(columns=["date"])
+    plan = plan_of(frame, {"Appliances": columns.LOG1P})
+    encoded = plan.encode(frame)
+    spiky = encoded[:, plan.modelled.index("Appliances")]
+    original = frame["Appliances"].to_numpy()
+    # The transform shrinks the spikes relative to the bulk...
+    assert (spiky.max() - np.median(spiky)) / spiky.std() < (original.max() - np.median(original)) / original.std()
+    # ... and decoding undoes it exactly (rounded back to the column's integers only if it was read as such).
+    np.testing.assert_allclose(plan.decode(encoded)["Appliances"], original, rtol=1e-9)
+
+
+def test_discrete_values_snap_to_the_nearest_level():
+    snapped = columns.snap_to_levels(np.array([-5.0, 4.9, 5.1, 31.0, 99.0]), [0.0, 10.0, 40.0])
+    np.testing.assert_array_equal(snapped, [0, 0, 10, 40, 40])
+
+
+def test_short_float_columns_are_not_taken_for_levels():
+    assert not columns.is_discrete(np.array([0.1, 0.2, 0.3, 0.1]))
+    assert columns.is_discrete(np.tile([0.0, 1.5], 20))
+
+
+def test_unknown_log1p_column_and_all_constant_data_are_refused():
+    frame = pd.DataFrame({"a": [1.0, 1.0, 1.0], "b": [2.0, 2.0, 2.0]})
+    with pytest.raises(ToolkitError, match="at least one column that varies"):
+        plan_of(frame)
+    with pytest.raises(ToolkitError, match="--log1p names column.s. the data does not have: c"):
+        plan_of(frame, {"c": columns.LOG1P})
+
+
+def test_raw_columns_model_every_column():
+    frame = energy_like_frame().drop(columns=["date"])
+    plan = columns.plan_columns(frame.astype(float), columns.frame_dtypes(frame), raw=True)
+    assert plan.modelled == list(frame.columns)
+
+
+# ---- time stamps and row numbers ----------------------------------------------------------------
+def test_date_and_row_number_columns_are_dropped_after_the_order_check(tmp_path):
+    frame = energy_like_frame()
+    frame.insert(0, "Unnamed: 0", np.arange(ROWS))
+    frame.to_csv(tmp_path / "energy.csv", index=False, quoting=1)
+    table = data.read_table(tmp_path / "energy.csv")
+    assert table.dropped == ["Unnamed: 0", "date"]
+    assert list(table.frame.columns) == ["T1", "Press", "lights", "Appliances", "T1_copy", "visitors"]
+    assert table.dtypes["lights"] == "int64" and table.dtypes["T1"] == "float64"
+
+
+@pytest.mark.parametrize("column", ["date", "index"])
+def test_rows_out_of_time_order_are_a_one_line_error(tmp_path, column, one_line_error):
+    frame = energy_like_frame()
+    if column == "index":
+        frame = frame.drop(columns=["date"])
+        frame.insert(0, "index", np.arange(1, ROWS + 1))
+    frame = frame.iloc[[0, 2, 1, *range(3, ROWS)]]
+    frame.to_csv(tmp_path / "shuffled.csv", index=False)
+    assert timegan.main(FAST + ["--data", str(tmp_path / "shuffled.csv"), "--out-dir", str(tmp_path / "run")]) == 2
+    one_line_error(f"must be in time order; column {column!r} goes back")
+    assert not (tmp_path / "run").exists()
+
+
+def test_log1p_and_raw_columns_flags_are_checked(tmp_path, one_line_error):
+    assert timegan.main(["--dataset", "sines", "--log1p", "x"]) == 2
+    one_line_error("--log1p and --raw-columns apply to CSV data")
+    assert timegan.main(["--generator", str(MODELS / "timegan_stocks.h5"), "--raw-columns"]) == 2
+    one_line_error("a loaded generator keeps its own columns")
+    energy_like_frame().to_csv(tmp_path / "e.csv", index=False)
+    assert timegan.main(FAST + ["--data", str(tmp_path / "e.csv"), "--log1p", "Appliance",
+                                "--out-dir", str(tmp_path / "run")]) == 2
+    one_line_error("--log1p names column(s) the data does not have: Appliance")
+
+
+# ---- the sidecar ---------------------------------------------------------------------------------
+def test_sidecar_version_2_stores_the_column_plan(tmp_path):
+    frame = energy_like_frame().drop(columns=["date"])
+    plan = plan_of(frame, {"Appliances": columns.LOG1P})
+    scaler = {"min": [0.0] * len(plan.modelled), "max": [1.0] * len(plan.modelled), "range": [0.0, 1.0]}
+    io.write_sidecar(tmp_path / "g.h5", generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION,
+                     {"columns": plan.names, "column_plan": plan.to_json(), "seq_len": SEQ_LEN, "scaler": scaler})
+    assert json.loads((tmp_path / "g.json").read_text())["version"] == 2
+    settings = generator.read_settings(tmp_path / "g.h5")
+    assert settings["plan"] == plan
+
+
+def test_version_1_sidecars_model_every_column():
+    settings = generator.read_settings(MODELS / "timegan_stocks.h5")
+    assert json.loads((MODELS / "timegan_stocks.json").read_text())["version"] == 1
+    assert settings["plan"].modelled == settings["columns"] == ["Open", "High", "Low", "Close", "Adj_Close", "Volume"]
+
+
+def test_sidecar_plan_copying_a_later_column_is_refused(tmp_path):
+    stored = {"columns": [{"name": "b", "kind": "duplicate", "source": "a"}, {"name": "a"}], "dropped": []}
+    io.write_sidecar(tmp_path / "g.h5", generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION,
+                     {"columns": ["b", "a"], "column_plan": stored, "seq_len": SEQ_LEN,
+                      "scaler": {"min": [0.0], "max": [1.0], "range": [0.0, 1.0]}})
+    with pytest.raises(ToolkitError, match="copies 'a', which is not an earlier column"):
+        generator.read_settings(tmp_path / "g.h5")
+
+
+# ---- defaults that follow the data's shape ------------------------------------------------------
+@pytest.mark.parametrize("features", [1, 2, 5, 6])
+def test_small_data_keep_the_measured_recipe(features):
+    chosen = recipe.choose_recipe(features, 3662)
+    assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 10000))
+    assert chosen.chosen == ("hidden", "batch", "steps")
+
+
+def test_wider_data_get_wider_networks_and_fewer_steps():
+    choices = [recipe.choose_recipe(features, 20000) for features in (6, 10, 16, 28)]
+    hidden = [choice.hidden_dim for choice in choices]
+    assert hidden == [24, 40, 64, 64]
+    joint = [choice.steps[2] for choice in choices]
+    assert joint == sorted(joint, reverse=True) and joint[0] > joint[-1]
+    assert all(choice.steps[2] >= recipe.MIN_STEP_FRACTION * recipe.BASE_STEPS[2] for choice in choices)
+
+
+def test_few_windows_get_a_smaller_batch():
+    assert [recipe.default_batch_size(windows) for windows in (50, 400, 1000, 5000)] == [16, 50, 125, 128]
+
+
+def test_given_settings_are_kept_and_only_the_rest_chosen():
+    chosen = recipe.choose_recipe(28, 20000, hidden_dim=24, steps=(100, None, 300))
+    assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300) and chosen.chosen == ("batch", "steps")
+    assert "hidden 24, batch 128" in chosen.describe()
+
+
+# ---- end to end ----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_csv_with_every_column_kind_round_trips(tmp_path, capsys):
+    frame = energy_like_frame()
+    frame.to_csv(tmp_path / "energy.csv", index=False, quoting=1)
+    run_dir = tmp_path / "run"
+    assert timegan.main(FAST + ["--data", str(tmp_path / "energy.csv"), "--log1p", "Appliances",
+                                "--out-dir", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "note: dropped column 'date'" in out and "T1_copy copies T1" in out
+    csv = tmp_path / "windows.csv"
+    assert timegan.main(["--generator", str(run_dir / "timegan_energy.h5"), "--samples", "6", "--csv", str(csv),
+                         "--out-dir", str(tmp_path)]) == 0
+    generated = pd.read_csv(csv)
+    original = frame.drop(columns=["date"])
+    assert list(generated.columns) == ["sample", "step", *original.columns]
+    assert generated.dtypes[original.columns].to_dict() == original.dtypes.to_dict()
+    assert set(generated["lights"]) <= set(LIGHT_LEVELS) and (generated["Press"] == 755.0).all()
+    np.testing.assert_array_equal(generated["T1_copy"], generated["T1"])
+    spiky = generated["Appliances"]
+    assert spiky.min() >= original["Appliances"].min() - 1e-6 and spiky.max() <= original["Appliances"].max() + 1e-6
+    report = tmp_path / "scores.json"
+    assert timegan.main(["--generator", str(run_dir / "timegan_energy.h5"), "--data", str(tmp_path / "energy.csv"),
+                         "--evaluate", "--metric-iterations", "1", "--discriminative-steps", "2",
+                         "--predictive-steps", "2", "--metrics-json", str(report), "--out-dir", str(tmp_path)]) == 0
+    assert json.loads(report.read_text())["real_windows"] == ROWS - SEQ_LEN + 1
