@@ -24,8 +24,8 @@ class ProGANDefaults(cli.TrainingDefaults):
     fade_steps: int = 0
 
 
-# Sized so that the default run trains within an hour on 2 CPU cores at 32x32 (docs/progan.md).
-DEFAULTS = ProGANDefaults(steps=800, fade_steps=800, batch_size=32, learning_rate=1e-3, latent_dim=128)
+# About 30 minutes at 32x32 on 2 idle CPU cores, extrapolated from the shared-machine run (docs/progan.md).
+DEFAULTS = ProGANDefaults(steps=1000, fade_steps=1000, batch_size=32, learning_rate=1e-3, latent_dim=128)
 
 
 def build_parser():

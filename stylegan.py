@@ -25,8 +25,8 @@ class StyleGANDefaults(cli.TrainingDefaults):
     mapping_layers: int = 2
 
 
-# Sized so that the default run trains within an hour on 2 CPU cores at 32x32 (docs/stylegan.md).
-DEFAULTS = StyleGANDefaults(steps=3000, batch_size=32, learning_rate=2.5e-3, latent_dim=128)
+# About 40 minutes at 32x32 on 2 idle CPU cores, extrapolated from the shared-machine run (docs/stylegan.md).
+DEFAULTS = StyleGANDefaults(steps=8000, batch_size=32, learning_rate=2.5e-3, latent_dim=128)
 
 
 def build_parser():

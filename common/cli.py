@@ -164,7 +164,9 @@ def import_tensorflow(verbose: bool = False) -> None:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
         _import_and_start_platform()
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Level 3 also hides the C++ runtime's error-level notes during training (e.g. Grappler's
+    # "remapper failed", after which TensorFlow carries on unfused); real failures still raise.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with tempfile.TemporaryFile(mode="w+b") as captured:
         sys.stderr.flush()
         saved_fd = os.dup(2)

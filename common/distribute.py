@@ -206,10 +206,10 @@ def training_context(args):
     Creates the strategy, prints its line and the per-replica batch, redirects a non-chief worker's
     outputs, sets the dtype policy and enters the strategy's scope: every model, optimizer and
     `fit()` of the body is then distributed. Arguments without `distribute` (generation-only
-    scripts) get the default device and policy.
+    scripts) and runs that use a trained `--generator` get the default device and policy.
     """
     mode = getattr(args, "distribute", None)
-    if mode is None:
+    if mode is None or getattr(args, "generator", None) is not None:
         yield None
         return
     strategy = make_strategy(mode)
@@ -220,6 +220,8 @@ def training_context(args):
     chief = mode != "multi-worker" or is_chief(read_tf_config())
     with worker_out_dir(args, chief), precision(getattr(args, "mixed_precision", False)) as policy:
         if policy != FLOAT_POLICY:
-            print(f"mixed precision: {policy} (variables, final outputs and losses in float32)")
-        with strategy.scope():
+            print(f"mixed precision: {policy} (variables and losses in float32)")
+        # The default strategy needs no scope: one device trains exactly as without --distribute.
+        distributed = strategy.num_replicas_in_sync > 1 or mode == "multi-worker"
+        with strategy.scope() if distributed else contextlib.nullcontext():
             yield strategy

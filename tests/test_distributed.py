@@ -20,7 +20,7 @@ import cgan_mnist
 import timegan
 from tests.conftest import ROOT, make_tiny_data_dir
 
-SUBPROCESS_TIMEOUT = 240
+SUBPROCESS_TIMEOUT = 600
 TIMEGAN_ROWS = 60
 # A worker run: the script's main(argv), with every saved .h5 model's weights also dumped as
 # `<dump>/<worker index>.npz`, so the test can compare what each worker ended with.
@@ -41,6 +41,13 @@ WORKER = textwrap.dedent("""
     sys.exit(module.main(sys.argv[2:]))
 """)
 CGAN_FAST = ["--steps", "3", "--batch-size", "8", "--checkpoint-every", "1", "--sample-every", "3"]
+
+
+def run_code(code, marker, cwd=ROOT):
+    """Run Python `code` in a fresh process (the repository importable) and check it printed `marker`."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+                            timeout=SUBPROCESS_TIMEOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert marker in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
 
 
 def free_ports(count):
@@ -100,6 +107,19 @@ def test_bad_tf_config_is_one_line_naming_it(monkeypatch, tmp_path, one_line_err
         monkeypatch.setenv("TF_CONFIG", value)
     assert cgan_mnist.main(["--distribute", "multi-worker", "--out-dir", str(tmp_path)]) == 2
     one_line_error(expected)
+
+
+@pytest.mark.parametrize("cluster, task, chief", [
+    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 0}, True),
+    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 1}, False),
+    ({"chief": ["a:1"], "worker": ["b:1"]}, {"type": "worker", "index": 0}, False),
+    ({"chief": ["a:1"], "worker": ["b:1"]}, {"type": "chief", "index": 0}, True),
+])
+def test_only_one_task_is_the_chief(cluster, task, chief):
+    from common import distribute
+
+    config = distribute.read_tf_config({"TF_CONFIG": json.dumps({"cluster": cluster, "task": task})})
+    assert distribute.is_chief(config) is chief
 
 
 def test_distribute_flag_is_checked_without_tensorflow():
@@ -176,9 +196,7 @@ MIRRORED = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_mirrored_step_on_two_devices_equals_one_device_step():
-    result = subprocess.run([sys.executable, "-c", MIRRORED], cwd=ROOT, capture_output=True, text=True,
-                            timeout=SUBPROCESS_TIMEOUT)
-    assert "MIRRORED_OK" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
+    run_code(MIRRORED, "MIRRORED_OK")
 
 
 # ---- two real workers --------------------------------------------------------------------------------
@@ -279,9 +297,7 @@ MIXED_FLOAT16 = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_mixed_float16_scales_the_losses_and_saves_float32(tmp_path):
-    result = subprocess.run([sys.executable, "-c", MIXED_FLOAT16], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=SUBPROCESS_TIMEOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert "FLOAT16_OK" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
+    run_code(MIXED_FLOAT16, "FLOAT16_OK", cwd=tmp_path)
 
 
 @pytest.mark.slow
@@ -300,3 +316,81 @@ def test_mixed_precision_cgan_run_saves_float32_generator(tmp_path):
     generator = io.load_model(out_dir / "cgan_mnist.h5")
     assert {weight.dtype for weight in generator.weights} == {"float32"}
     assert all(layer.dtype_policy.name == "float32" for layer in generator.layers)
+
+
+# Each family's model for a few steps under the CPU's mixed policy (mixed_bfloat16): finite losses,
+# and a generator saved as float32. The image CGAN runs end to end in the test above.
+MIXED_FAMILIES = textwrap.dedent("""
+    from common import cli
+    cli.import_tensorflow()
+    import numpy as np
+    import keras
+    import tensorflow as tf
+    from common import distribute, io
+    FAMILIES = ("aeacgan", "tabular", "market", "trajectories", "timegan")
+    BATCH = 8
+    rng = np.random.default_rng(0)
+
+    def uniform(*shape):
+        return rng.uniform(-1, 1, shape).astype("float32")
+
+    def labels(count):
+        return rng.integers(0, count, BATCH).astype("int32")
+
+    def fit(model, element, steps=2):
+        history = model.fit(tf.data.Dataset.from_tensors(element).repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
+        finite = all(np.all(np.isfinite(values)) for values in history.history.values())
+        assert finite, history.history
+        return model
+
+    def models(family):
+        if family == "aeacgan":
+            from common.images import model
+            gan = model.build_aeacgan(8, 10)
+            gan.compile(*(keras.optimizers.Adam(1e-3) for _ in range(3)))
+            yield fit(gan, (uniform(BATCH, 28, 28, 1), labels(10))).generator
+        elif family == "tabular":
+            from common.tabular import networks
+            gan = networks.build_acgan(8, 3, 5)
+            gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+            yield fit(gan, (uniform(BATCH, 5), labels(3))).generator
+        elif family == "market":
+            from common import gan as core
+            from common.market import networks
+            gan = core.ConditionalGAN(networks.build_generator(8, 16, 2, 3), networks.build_discriminator(16, 2, 3),
+                                      8, 3)
+            gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+            yield fit(gan, (uniform(BATCH, 16, 2), labels(3))).generator
+        elif family == "trajectories":
+            from common.trajectories import model
+            gan = model.build_gan(8, 32)
+            gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+            yield fit(gan, (uniform(BATCH, 32, 4), labels(20))).generator
+        elif family == "timegan":
+            from common.timegan import model, networks
+            nets = networks.build_networks(6, 3, 2, 4, 1, "gru")
+            autoencoder, supervisor, joint = model.build_phases(nets, 1e-3, 1.0)
+            windows = rng.uniform(0, 1, (BATCH, 6, 3)).astype("float32")
+            fit(autoencoder, windows)
+            fit(supervisor, windows)
+            fit(joint, np.stack([windows] * 3, axis=1))
+            yield networks.build_generation_model(nets, "g")
+
+
+    for family in FAMILIES:
+        with distribute.precision(True) as policy:
+            generators = list(models(family))
+        for generator in generators:
+            path = f"{family}.h5"
+            io.save_model(generator, path)
+            loaded = io.load_model(path)
+            assert {w.dtype for w in loaded.weights} == {"float32"}, family
+            assert all(layer.dtype_policy.name == "float32" for layer in loaded._flatten_layers()), family
+        print("FAMILY_OK", family, policy, flush=True)
+    print("FAMILIES_OK")
+""")
+
+
+@pytest.mark.slow
+def test_mixed_precision_trains_every_family(tmp_path):
+    run_code(MIXED_FAMILIES, "FAMILIES_OK", cwd=tmp_path)

@@ -65,7 +65,8 @@ def test_equalised_layers_scale_their_weights_by_he_constant_at_run_time():
     for layer in dense:
         assert layer.scale == pytest.approx(layer.gain / math.sqrt(layer.kernel.shape[0]))
     # Stored weights are N(0, 1): the scale lives in the forward pass, not in the initialiser.
-    assert np.std(np.asarray(convs[0].kernel)) == pytest.approx(1.0, abs=0.25)
+    largest = max(convs, key=lambda layer: int(np.prod(layer.kernel.shape)))
+    assert np.std(np.asarray(largest.kernel)) == pytest.approx(1.0, abs=0.1)
 
 
 def test_pixel_norm_gives_unit_mean_square_per_pixel():
@@ -159,7 +160,7 @@ def test_truncation_on_a_progan_model_is_one_line_and_writes_nothing(saved_proga
 
     out = tmp_path / "out"
     assert stylegan.main(["--generator", str(saved_progan), "--truncation", "0.5", "--out-dir", str(out)]) == 2
-    one_line_error("--truncation need a StyleGAN generator")
+    one_line_error("--truncation needs a StyleGAN generator")
     assert not out.exists()
 
 

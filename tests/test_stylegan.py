@@ -34,7 +34,7 @@ def test_fine_styles_leave_the_4x4_activations_unchanged_and_coarse_ones_change_
     import keras
 
     synthesis = generator.get_layer("synthesis")
-    probe = keras.Model(synthesis.inputs, [synthesis.get_layer("conv_4x4").output, synthesis.output])
+    probe = keras.Model(synthesis.inputs[0], [synthesis.get_layer("conv_4x4").output, synthesis.output])
     base = np.asarray(style.styles(generator, codes(2, 0)))
     other = np.asarray(style.styles(generator, codes(2, 1)))
     fine_changed, coarse_changed = base.copy(), base.copy()
@@ -98,7 +98,6 @@ def test_demodulation_keeps_activations_at_unit_scale_whatever_the_style_size():
     assert isinstance(conv, keras.layers.Layer)
 
 
-@pytest.mark.slow
 def test_training_hooks_r1_mixing_w_average_and_weight_average(snapshot, changed):
     import tensorflow as tf
 
@@ -185,3 +184,15 @@ def test_stylegan_trains_end_to_end_on_a_folder(tmp_path):
     loaded, settings = synthesis.load_generator(out / "stylegan_folder.h5")
     assert (settings["channels"], settings["folder"]) == (3, tmp_path.name)
     assert loaded(codes()).shape == (4, 8, 8, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, model", [("stylegan_fashion_mnist", "stylegan"), ("progan_fashion_mnist", "progan")])
+def test_shipped_generators_load_in_safe_mode_as_their_sidecars_say(name, model):
+    from common.images import synthesis
+    from tests.conftest import MODELS
+
+    generator, settings = synthesis.load_generator(MODELS / f"{name}.h5")
+    assert (settings["model"], settings["resolution"], settings["channels"]) == (model, 32, 1)
+    images = synthesis.to_pixels(synthesis.generate(generator, synthesis.sample_codes(4, settings["latent_dim"], 0)))
+    assert images.shape == (4, 32, 32) and images.std() > 0

@@ -23,12 +23,12 @@ from common import training
 from common.errors import ToolkitError
 from common.gan import GAN, per_replica_loss
 from common.images.layers import (
+    LEAKY_SLOPE,
     EqualizedConv2D,
     EqualizedDense,
     FadeIn,
     MinibatchStdDev,
     PixelNorm,
-    leaky_relu,
 )
 
 START_RESOLUTION = 4
@@ -94,39 +94,39 @@ class ProgressiveNetworks:
             EqualizedDense(START_RESOLUTION * START_RESOLUTION * first,
                            gain=math.sqrt(2) / STEM_GAIN_DIVISOR, name="g_dense_4x4"),
             layers.Reshape((START_RESOLUTION, START_RESOLUTION, first), name="g_reshape_4x4"),
-            layers.Activation(leaky_relu, name="g_act_dense_4x4"),
+            layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="g_act_dense_4x4"),
             PixelNorm(name="g_norm_dense_4x4"),
             EqualizedConv2D(first, 3, name="g_conv_4x4"),
-            layers.Activation(leaky_relu, name="g_act_4x4"),
+            layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="g_act_4x4"),
             PixelNorm(name="g_norm_4x4"),
         ]
         self.g_blocks = {
             size: [layers.UpSampling2D(name=f"g_up_{size}")] + [
                 layer for index in range(2) for layer in (
                     EqualizedConv2D(width[size], 3, name=f"g_conv{index}_{size}"),
-                    layers.Activation(leaky_relu, name=f"g_act{index}_{size}"),
+                    layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"g_act{index}_{size}"),
                     PixelNorm(name=f"g_norm{index}_{size}"))
             ] for size in sizes[1:]
         }
         self.to_rgb = {size: EqualizedConv2D(channels, 1, gain=1.0, name=f"to_rgb_{size}") for size in sizes}
         self.from_rgb = {
             size: [EqualizedConv2D(width[size], 1, name=f"from_rgb_{size}"),
-                   layers.Activation(leaky_relu, name=f"d_act_rgb_{size}")] for size in sizes
+                   layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"d_act_rgb_{size}")] for size in sizes
         }
         self.d_blocks = {
             size: [EqualizedConv2D(width[size], 3, name=f"d_conv0_{size}"),
-                   layers.Activation(leaky_relu, name=f"d_act0_{size}"),
+                   layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"d_act0_{size}"),
                    EqualizedConv2D(width[size // 2], 3, name=f"d_conv1_{size}"),
-                   layers.Activation(leaky_relu, name=f"d_act1_{size}"),
+                   layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"d_act1_{size}"),
                    layers.AveragePooling2D(2, name=f"d_down_{size}")] for size in sizes[1:]
         }
         self.d_final = [
             MinibatchStdDev(name="d_minibatch_stddev"),
             EqualizedConv2D(first, 3, name="d_conv_4x4"),
-            layers.Activation(leaky_relu, name="d_act_4x4"),
+            layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="d_act_4x4"),
             layers.Flatten(name="d_flatten"),
             EqualizedDense(first, name="d_dense_4x4"),
-            layers.Activation(leaky_relu, name="d_act_dense_4x4"),
+            layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="d_act_dense_4x4"),
             EqualizedDense(1, gain=1.0, name="critic"),
         ]
 

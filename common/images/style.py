@@ -27,6 +27,7 @@ from common.gan import GAN, per_replica_loss
 from common.images.layers import (
     EPSILON,
     HE_GAIN,
+    LEAKY_SLOPE,
     PACKAGE,
     EqualizedConv2D,
     EqualizedDense,
@@ -169,7 +170,7 @@ def build_mapping(latent_dim, num_layers):
     hidden = PixelNorm(name="z_norm")(z)
     for index in range(num_layers):
         hidden = EqualizedDense(latent_dim, lr_multiplier=MAPPING_LR_MULTIPLIER, name=f"mapping_dense{index}")(hidden)
-        hidden = layers.Activation(leaky_relu, name=f"mapping_act{index}")(hidden)
+        hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"mapping_act{index}")(hidden)
     return keras.Model(z, hidden, name="mapping")
 
 
@@ -206,25 +207,25 @@ def build_discriminator(resolution, channels, max_filters):
     """Residual discriminator: images (batch, R, R, channels) -> logit (batch, 1), minibatch stddev at 4x4."""
     image = keras.Input((resolution, resolution, channels), name="image")
     hidden = EqualizedConv2D(filters_at(resolution, max_filters), 1, name=f"from_rgb_{resolution}")(image)
-    hidden = layers.Activation(leaky_relu, name="from_rgb_act")(hidden)
+    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="from_rgb_act")(hidden)
     for size in reversed(resolutions_up_to(resolution)[1:]):
         width, narrower = filters_at(size, max_filters), filters_at(size // 2, max_filters)
         skip = layers.AveragePooling2D(2, name=f"skip_down_{size}")(hidden)
         skip = EqualizedConv2D(narrower, 1, gain=1.0, name=f"skip_{size}")(skip)
         branch = EqualizedConv2D(width, 3, name=f"conv0_{size}")(hidden)
-        branch = layers.Activation(leaky_relu, name=f"act0_{size}")(branch)
+        branch = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"act0_{size}")(branch)
         branch = EqualizedConv2D(narrower, 3, name=f"conv1_{size}")(branch)
-        branch = layers.Activation(leaky_relu, name=f"act1_{size}")(branch)
+        branch = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"act1_{size}")(branch)
         branch = layers.AveragePooling2D(2, name=f"down_{size}")(branch)
         # Halving the variance of the sum keeps activations at the same scale through the blocks.
         hidden = layers.Rescaling(1 / math.sqrt(2), name=f"residual_{size}")(layers.Add()([branch, skip]))
     first = filters_at(START_RESOLUTION, max_filters)
     hidden = MinibatchStdDev(name="minibatch_stddev")(hidden)
     hidden = EqualizedConv2D(first, 3, name="conv_4x4")(hidden)
-    hidden = layers.Activation(leaky_relu, name="act_4x4")(hidden)
+    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="act_4x4")(hidden)
     hidden = layers.Flatten()(hidden)
     hidden = EqualizedDense(first, name="dense_4x4")(hidden)
-    hidden = layers.Activation(leaky_relu, name="act_dense_4x4")(hidden)
+    hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name="act_dense_4x4")(hidden)
     logit = EqualizedDense(1, gain=1.0, name="logit")(hidden)
     return keras.Model(image, logit, name="stylegan_discriminator")
 

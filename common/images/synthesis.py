@@ -73,7 +73,8 @@ def check_style_flags(args, settings):
     """--truncation and --mix need a StyleGAN generator."""
     asked = [flag for flag, value in (("--truncation", args.truncation is not None), ("--mix", args.mix)) if value]
     if asked and settings["model"] != STYLEGAN:
-        raise ToolkitError(f"{' and '.join(asked)} need a StyleGAN generator; {args.generator} is a "
+        verb = "needs" if len(asked) == 1 else "need"
+        raise ToolkitError(f"{' and '.join(asked)} {verb} a StyleGAN generator; {args.generator} is a "
                            f"{MODEL_TITLES[settings['model']]} generator")
 
 

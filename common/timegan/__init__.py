@@ -1,7 +1,10 @@
 """TimeGAN (Yoon, Jarrett & van der Schaar, NeurIPS 2019): five recurrent networks trained in three phases.
 
 `names` holds the dataset, module and phase names and the evaluation's sizes the command line needs
-(no TensorFlow); `data` loads Sines, Stocks, Energy or any numeric CSV as min-max scaled windows;
+(no TensorFlow); `recipe` picks hidden size, batch and steps from the data's shape (no TensorFlow);
+`columns` plans how each CSV column is generated (constant, duplicate, discrete, log1p); `data`
+loads Sines, Stocks, Energy or any numeric CSV (dropping time-stamp and row-number columns) as
+min-max scaled windows;
 `networks` builds the embedder, recovery, generator, supervisor and discriminator and the saved
 generation model; `model` holds the losses and the three phase models; `phased_training` runs the
 phases in order with checkpoints and resume; `generator` holds generation and the generator's
