@@ -104,23 +104,21 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, generator_help:
 
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {value}")
-    return value
+    return _positive(text, int, "integer")
 
 
 def positive_float(text: str) -> float:
     """argparse type: a float > 0."""
+    return _positive(text, float, "number")
+
+
+def _positive(text: str, convert: Callable, noun: str):
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a positive {noun}; got {text!r}") from None
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {value}")
+        raise argparse.ArgumentTypeError(f"must be a positive {noun}; got {value}")
     return value
 
 
