@@ -230,6 +230,30 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def resume_phase(phases, lengths, checkpoints, steps_flag="--steps"):
+    """(index of the phase to train next, whether it continues from its own checkpoint) for --resume
+    of a model trained in phases.
+
+    `checkpoints[i]` is phase i's checkpoint path and `lengths[i]` its steps. The latest phase with a
+    checkpoint holds every network trained so far; it is restored into its phase model here, and if it
+    is complete, training goes on with the next phase from its start. `steps_flag` names the flag that
+    sets the last phase's steps, for the error when every phase is complete.
+    """
+    saved = [index for index, path in enumerate(checkpoints) if Path(path).is_file()]
+    if not saved:
+        raise ToolkitError(f"--resume needs a checkpoint in {Path(checkpoints[0]).parent} (or a later phase); "
+                           "none found")
+    latest = saved[-1]
+    restore_checkpoint(phases[latest], checkpoints[latest])
+    done = global_step(phases[latest])
+    if done < lengths[latest]:
+        return latest, True
+    if latest == len(phases) - 1:
+        raise ToolkitError(f"every phase is complete in {Path(checkpoints[latest]).parent.parent} (last phase at "
+                           f"step {done}); {steps_flag} must exceed {done} to train on; got {lengths[latest]}")
+    return latest + 1, False
+
+
 class TrainingMonitor(keras.callbacks.Callback):
     """Progress bar, per-step loss history, sample grids and checkpoints for one GAN run.
 

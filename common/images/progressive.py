@@ -20,7 +20,6 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common import training
-from common.errors import ToolkitError
 from common.gan import GAN, per_replica_loss
 from common.images.layers import (
     LEAKY_SLOPE,
@@ -267,20 +266,8 @@ def resume_point(gans, lengths, out_dir, resolution):
     The latest phase with a checkpoint holds the weights of every layer grown so far; if it is
     complete, they are restored here and the next phase starts from its first step.
     """
-    saved = [index for index in range(len(gans))
-             if (phase_dir(out_dir, index, resolution) / training.CHECKPOINT_FILE).is_file()]
-    if not saved:
-        raise ToolkitError(f"--resume needs a checkpoint in {phase_dir(out_dir, 0, resolution)} "
-                           "(or a later phase); none found")
-    latest = saved[-1]
-    training.restore_checkpoint(gans[latest], phase_dir(out_dir, latest, resolution) / training.CHECKPOINT_FILE)
-    done = training.global_step(gans[latest])
-    if done < lengths[latest]:
-        return latest, True
-    if latest == len(gans) - 1:
-        raise ToolkitError(f"every phase is complete in {out_dir} (last phase at step {done}); "
-                           f"--steps must exceed {done} to train on; got {lengths[latest]}")
-    return latest + 1, False
+    checkpoints = [phase_dir(out_dir, index, resolution) / training.CHECKPOINT_FILE for index in range(len(gans))]
+    return training.resume_phase(gans, lengths, checkpoints)
 
 
 def train_progressively(gans, dataset, lengths, out_dir, *, resume, overwrite, checkpoint_every, sample_every,

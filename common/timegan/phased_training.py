@@ -7,7 +7,6 @@ model; `--resume` continues in the phase a run stopped in.
 from pathlib import Path
 
 from common import training
-from common.errors import ToolkitError
 from common.timegan.names import PHASE_NAMES
 
 
@@ -17,23 +16,9 @@ def phase_dir(out_dir, index):
 
 
 def resume_point(phases, steps, out_dir):
-    """(phase index to train next, whether it continues from its own checkpoint) for --resume.
-
-    The latest phase with a checkpoint holds every network; if it is complete, its weights are
-    restored here and training goes on with the next phase from its start.
-    """
-    saved = [index for index in range(len(phases)) if (phase_dir(out_dir, index) / training.CHECKPOINT_FILE).is_file()]
-    if not saved:
-        raise ToolkitError(f"--resume needs a checkpoint in {phase_dir(out_dir, 0)} (or a later phase); none found")
-    latest = saved[-1]
-    training.restore_checkpoint(phases[latest], phase_dir(out_dir, latest) / training.CHECKPOINT_FILE)
-    done = training.global_step(phases[latest])
-    if done < steps[latest]:
-        return latest, True
-    if latest == len(phases) - 1:
-        raise ToolkitError(f"all three phases are complete in {out_dir} (joint phase at step {done}); "
-                           f"--joint-steps must exceed {done} to train on; got {steps[latest]}")
-    return latest + 1, False
+    """(phase index to train next, whether it continues from its own checkpoint) for --resume."""
+    checkpoints = [phase_dir(out_dir, index) / training.CHECKPOINT_FILE for index in range(len(phases))]
+    return training.resume_phase(phases, steps, checkpoints, steps_flag="--joint-steps")
 
 
 def train_phases(phases, datasets, steps, out_dir, *, resume, checkpoint_every, sample_every, sample_writers,
