@@ -24,7 +24,7 @@ CODE_CARRYING_LAYERS = ("Lambda", "TFOpLambda")
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path: str | Path):
     """Yield a temporary path beside `path`; on success rename it to `path`, on any error remove it.
 
     The temporary name keeps the suffixes of `path` because Keras picks the format from them.
@@ -50,13 +50,13 @@ def _default_file_mode():
     return 0o666 & ~umask
 
 
-def write_text(path, text):
+def write_text(path: str | Path, text: str) -> None:
     """Write `text` to `path` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
 
 
-def write_json(path, obj):
+def write_json(path: str | Path, obj) -> None:
     """Write `obj` as indented JSON to `path` atomically."""
     write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
@@ -105,13 +105,13 @@ def read_sidecar(model_path: str | Path, format_name: str, version: int) -> dict
     return settings
 
 
-def write_csv(frame, path):
+def write_csv(frame, path: str | Path) -> None:
     """Write a pandas DataFrame to `path` (no index column) atomically."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
 
 
-def save_model(model, path):
+def save_model(model, path: str | Path) -> None:
     """Save a Keras model to `path` (`.keras` or `.h5`) atomically.
 
     A model built under a mixed-precision policy is saved as its float32 copy (`float32_model`),
@@ -153,7 +153,7 @@ def _float32_config(config):
     return {key: _float32_config(value) for key, value in config.items()}
 
 
-def save_generator(generator, h5_path):
+def save_generator(generator, h5_path: str | Path) -> tuple[Path, Path]:
     """Save `generator` as `<stem>.keras` and `<stem>.h5` beside each other, both atomically.
 
     The native `.keras` file is written first, as Keras recommends; the legacy `.h5` is what users
@@ -166,7 +166,7 @@ def save_generator(generator, h5_path):
     return h5_path, keras_path
 
 
-def load_model(path, what="model"):
+def load_model(path: str | Path, what: str = "model"):
     """Load a Keras model for inference (`compile=False`, safe mode), refusing code-carrying files.
 
     Raises ToolkitError with one line naming the file for a missing, corrupt or unsafe file.
@@ -217,13 +217,13 @@ def _quiet_keras_logging():
         absl_logging.set_verbosity(previous)
 
 
-def save_arrays(path, arrays):
+def save_arrays(path: str | Path, arrays: dict) -> None:
     """Save a dict of numpy arrays as an uncompressed `.npz` atomically (no pickled objects)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
 
 
-def load_arrays(path):
+def load_arrays(path: str | Path) -> dict:
     """Load a `.npz` written by `save_arrays` as a dict; pickled objects are refused."""
     try:
         with np.load(path, allow_pickle=False) as stored:

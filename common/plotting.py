@@ -1,5 +1,7 @@
 """Every figure the toolkit draws (matplotlib, Agg backend: no display needed), saved atomically."""
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,14 +12,15 @@ import numpy as np  # noqa: E402
 from common.io import atomic_path  # noqa: E402
 
 
-def save_figure(figure, path):
+def save_figure(figure, path: str | Path) -> None:
     """Write `figure` as PNG to `path` atomically and close it."""
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
 
 
-def image_grid(images, path, rows, columns, title=None, row_labels=None):
+def image_grid(images: np.ndarray, path: str | Path, rows: int, columns: int, title: str | None = None,
+               row_labels: list[str] | None = None) -> None:
     """Save uint8 images (N, H, W) with N = rows * columns as one grid PNG, row by row."""
     figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 0.9 + 0.4), squeeze=False)
     for index, axis in enumerate(axes.flat):
@@ -33,7 +36,7 @@ def image_grid(images, path, rows, columns, title=None, row_labels=None):
     save_figure(figure, path)
 
 
-def loss_curves(steps, curves, path, title="Training losses"):
+def loss_curves(steps: list[int], curves: dict, path: str | Path, title: str = "Training losses") -> None:
     """Save a line plot of named loss curves (dict name -> values aligned with `steps`)."""
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, values in curves.items():
@@ -46,7 +49,8 @@ def loss_curves(steps, curves, path, title="Training losses"):
     save_figure(figure, path)
 
 
-def class_histogram(fractions, class_names, path, expected=None, title="Generated classes"):
+def class_histogram(fractions: np.ndarray, class_names: list[str], path: str | Path, expected: float | None = None,
+                    title: str = "Generated classes") -> None:
     """Save a bar chart of per-class fractions, with a dashed line at the `expected` fraction."""
     figure, axis = plt.subplots(figsize=(7, 3.5))
     positions = np.arange(len(fractions))
@@ -59,13 +63,13 @@ def class_histogram(fractions, class_names, path, expected=None, title="Generate
     save_figure(figure, path)
 
 
-def save_grayscale_image(pixels, path):
+def save_grayscale_image(pixels: np.ndarray, path: str | Path) -> None:
     """Save uint8 pixels (H, W), 0 black .. 255 white, as a PNG of exactly that size."""
     with atomic_path(path) as tmp:
         plt.imsave(tmp, pixels, cmap="gray", vmin=0, vmax=255, format="png")
 
 
-def read_grayscale_image(path):
+def read_grayscale_image(path: str | Path) -> np.ndarray:
     """A PNG as uint8 grayscale pixels (H, W), 0..255 (colour channels averaged, alpha ignored)."""
     pixels = np.asarray(plt.imread(path, format="png"), dtype=np.float64)
     if pixels.ndim == 3:

@@ -56,24 +56,24 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "decay_start_fraction": self.decay_start_fraction}
 
 
-def scheduled_adam(learning_rate, total_steps):
+def scheduled_adam(learning_rate: float, total_steps: int) -> keras.optimizers.Adam:
     """One Adam optimizer with the DCGAN settings (beta_1 0.5) on the constant-then-linear-decay schedule."""
     return keras.optimizers.Adam(ConstantThenLinearDecay(learning_rate, total_steps), beta_1=ADAM_BETA_1)
 
 
-def progress_bar(total, **kwargs):
+def progress_bar(total: int, **kwargs) -> keras.utils.Progbar:
     """A keras Progbar over `total` units (kwargs go to Progbar) that redraws often on a terminal and,
     in a log file, writes a line every half minute rather than one per update."""
     interval = PROGRESS_INTERVAL_TERMINAL if sys.stdout.isatty() else PROGRESS_INTERVAL_LOG
     return keras.utils.Progbar(total, interval=interval, **kwargs)
 
 
-def adam_pair(learning_rate, total_steps):
+def adam_pair(learning_rate: float, total_steps: int) -> tuple[keras.optimizers.Adam, keras.optimizers.Adam]:
     """Two such optimizers: the discriminator's and the generator's."""
     return scheduled_adam(learning_rate, total_steps), scheduled_adam(learning_rate, total_steps)
 
 
-def global_step(gan):
+def global_step(gan: keras.Model) -> int:
     """Training steps done so far (restored with the optimizer state on resume).
 
     For a GAN, its generator updates. A model that updates a network several times per step (TimeGAN's
@@ -83,12 +83,12 @@ def global_step(gan):
     return int((gan.g_optimizer.iterations if counter is None else counter).numpy())
 
 
-def loss_names(gan):
+def loss_names(gan: keras.Model) -> tuple[str, ...]:
     """The losses `gan`'s train_step reports, each as `<name>` (running mean) and `<name>_step`."""
     return tuple(getattr(gan, "loss_names", GAN_LOSS_NAMES))
 
 
-def checkpoint_variables(gan):
+def checkpoint_variables(gan: keras.Model) -> list:
     """Every variable a resumed run needs, in a fixed order: each network's, then each optimizer's,
     then the model's `step_counter` if it has one."""
     variables = [variable for part in gan.networks + gan.optimizers for variable in part.variables]
@@ -96,7 +96,7 @@ def checkpoint_variables(gan):
     return variables if counter is None else variables + [counter]
 
 
-def save_checkpoint(gan, path):
+def save_checkpoint(gan: keras.Model, path: str | Path) -> None:
     """Write all of the GAN's training state to `path` (.npz) atomically."""
     variables = checkpoint_variables(gan)
     arrays = {f"v{index:04d}": np.asarray(variable.numpy()) for index, variable in enumerate(variables)}
@@ -104,7 +104,7 @@ def save_checkpoint(gan, path):
     save_arrays(path, arrays)
 
 
-def restore_checkpoint(gan, path):
+def restore_checkpoint(gan: keras.Model, path: str | Path) -> None:
     """Load the state written by `save_checkpoint` into `gan` (built with the same networks)."""
     stored = load_arrays(path)
     variables = checkpoint_variables(gan)
@@ -230,7 +230,8 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def resume_phase(phases, lengths, checkpoints, steps_flag="--steps"):
+def resume_phase(phases: list, lengths: list[int], checkpoints: list[Path], steps_flag: str = "--steps"
+                 ) -> tuple[int, bool]:
     """(index of the phase to train next, whether it continues from its own checkpoint) for --resume
     of a model trained in phases.
 
@@ -335,7 +336,7 @@ def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_ever
     return history
 
 
-def plot_losses(history, path):
+def plot_losses(history: dict, path: str | Path) -> None:
     """Plot every loss in `history` (a GAN's: discriminator and generator), averaged over windows of 50 steps."""
     window = max(1, min(LOSS_PLOT_WINDOW, len(history["step"])))
     kernel = np.ones(window) / window

@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import ROOT
 
 SCRIPTS = ("dcgan_mnist.py", "cgan_mnist.py", "acgan_1d.py", "infogan_timeseries.py", "dataprocess.py",
-           "timegan.py", "aeacgan_emnist.py", "cgan_timeseries.py", "train_judge.py")
+           "timegan.py", "aeacgan_emnist.py", "cgan_timeseries.py", "train_judge.py", "progan.py",
+           "stylegan.py")
 # A flag error that needs no data and no model, per script: (arguments, what the one line says).
 BAD_FLAGS = {
     "dcgan_mnist.py": (["--steps", "0"], "--steps: must be a positive integer; got 0"),
@@ -25,6 +26,8 @@ BAD_FLAGS = {
     "aeacgan_emnist.py": (["--generator", "missing.h5"], "missing.h5"),
     "cgan_timeseries.py": (["--learning-rate", "0"], "--learning-rate: must be a positive number; got 0.0"),
     "train_judge.py": (["--epochs", "zero"], "--epochs: must be a positive integer; got 'zero'"),
+    "progan.py": (["--resolution", "12"], "--resolution must be a power of two from 8 to 256; got 12"),
+    "stylegan.py": (["--truncation", "0.5"], "--truncation needs --generator PATH; got no --generator"),
 }
 RUN_AND_REPORT = textwrap.dedent("""
     import runpy, sys

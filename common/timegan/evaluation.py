@@ -87,7 +87,8 @@ def discriminative_score(real, synthetic, steps, seed, progress=None):
         tf.concat([tf.ones((tf.shape(real_batch[0])[0], 1)), tf.zeros((tf.shape(fake_batch[0])[0], 1))], axis=0)))
     classifier = build_real_vs_synthetic_classifier(real.shape[1], real.shape[2])
     classifier.compile(keras.optimizers.Adam(), keras.losses.BinaryCrossentropy(from_logits=True))
-    classifier.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[progress] if progress else [])
+    classifier.fit(batches, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+                   callbacks=[progress] if progress else [])
     test = np.concatenate([split["real"][1], split["synthetic"][1]])
     labels = np.concatenate([np.ones(len(split["real"][1])), np.zeros(len(split["synthetic"][1]))])
     predicted = batching.predict_in_batches(classifier, test)[:, 0] > 0
@@ -107,7 +108,7 @@ def predictive_score(train_windows, test_windows, steps, seed, progress=None):
     predictor = build_next_step_predictor(train_windows.shape[1], inputs.shape[2], train_windows.shape[2])
     predictor.compile(keras.optimizers.Adam(), keras.losses.MeanAbsoluteError())
     predictor.fit(post_hoc_batches((inputs, targets), seed), epochs=1, steps_per_epoch=steps,
-                  verbose=0, callbacks=[progress] if progress else [])
+                  verbose=0, shuffle=False, callbacks=[progress] if progress else [])
     test_inputs, test_targets = next_step_task(test_windows)
     predicted = batching.predict_in_batches(predictor, test_inputs)
     return float(np.mean(np.abs(predicted - test_targets)))
