@@ -19,7 +19,7 @@ from pathlib import Path
 
 from common import cli
 from common.errors import ToolkitError
-from common.timegan import names
+from common.timegan import names, recipe
 
 PROG = "timegan.py"
 NAME = "timegan"
@@ -53,6 +53,10 @@ class TimeGANDefaults(cli.TrainingDefaults):
 DEFAULTS = TimeGANDefaults(steps=None, batch_size=None, learning_rate=1e-3, latent_dim=None, sample_every=1000)
 
 
+BATCH_HELP = (f"windows per global batch (default {recipe.BATCH_SIZE}, fewer for data with fewer than "
+              f"{recipe.BATCH_SIZE * recipe.MIN_BATCHES_PER_EPOCH:,} windows)")
+
+
 def build_parser():
     parser = cli.make_parser(PROG, __doc__)
     data = parser.add_argument_group("data")
@@ -72,7 +76,8 @@ def build_parser():
     train = cli.add_training_arguments(parser, DEFAULTS, name=f"{NAME}_<data>",
                                        data_help="folder with stock_data.csv / energydata_complete.csv",
                                        steps_help="iterations of every phase",
-                                       latent_help="noise features per step (default: data features)")
+                                       latent_help="noise features per step (default: data features)",
+                                       batch_help=BATCH_HELP)
     for flag in names.PHASE_STEP_FLAGS:
         train.add_argument("--" + flag.replace("_", "-"), type=cli.positive_int,
                            help=f"iterations of the {flag.split('_')[0]} phase "
@@ -94,8 +99,6 @@ def build_parser():
                      help="training iterations of the post-hoc classifier (default %(default)s)")
     use.add_argument("--predictive-steps", type=cli.positive_int, default=DEFAULTS.predictive_steps,
                      help="training iterations of the post-hoc predictor (default %(default)s)")
-    batch = next(action for action in train._group_actions if action.dest == "batch_size")
-    batch.help = "windows per batch (default 128, fewer for data with fewer than 1,024 windows)"
     return parser
 
 
@@ -115,9 +118,10 @@ def check_flags(args):
 def train(args):
     import keras
     import numpy as np
+    import tensorflow as tf
 
-    from common import batching
-    from common.timegan import columns, data, generator, model, networks, phased_training, plots, recipe
+    from common import batching, distribute
+    from common.timegan import columns, data, generator, model, networks, phased_training, plots
 
     keras.utils.set_random_seed(args.seed)
     source = args.data or args.dataset or DEFAULTS.dataset
@@ -132,8 +136,12 @@ def train(args):
     num_features = len(series.columns)
     chosen = recipe.choose_recipe(
         num_features, len(series.windows), hidden_dim=args.hidden_dim, batch_size=args.batch_size,
-        steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS))
+        steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS),
+        replicas=tf.distribute.get_strategy().num_replicas_in_sync)
     print(chosen.describe())
+    if args.batch_size is None:
+        # A given --batch-size was reported (and checked) when the strategy started.
+        print(distribute.batch_line(tf.distribute.get_strategy(), chosen.batch_size))
     steps = list(chosen.steps)
     z_dim = args.latent_dim or num_features
     name = f"{NAME}_{data.data_name(source)}"

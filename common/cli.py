@@ -63,11 +63,13 @@ def make_parser(prog: str, doc: str) -> OneLineErrorParser:
 
 def add_training_arguments(parser: argparse.ArgumentParser, defaults: TrainingDefaults, *, name: str,
                            data_help: str, steps_help: str = "generator updates (default %(default)s)",
-                           latent_help: str = "noise size (default %(default)s)") -> argparse._ArgumentGroup:
+                           latent_help: str = "noise size (default %(default)s)",
+                           batch_help: str = "global batch, shared by the replicas (default %(default)s)"
+                           ) -> argparse._ArgumentGroup:
     """The flags every training run takes; returns the group so a script can add its own."""
     train = parser.add_argument_group("training")
     train.add_argument("--steps", type=positive_int, default=defaults.steps, help=steps_help)
-    train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="default %(default)s")
+    train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help=batch_help)
     train.add_argument("--learning-rate", type=positive_float, default=defaults.learning_rate,
                        help="default %(default)s")
     train.add_argument("--latent-dim", type=positive_int, default=defaults.latent_dim, help=latent_help)

@@ -275,31 +275,39 @@ def apply_gradients(optimizer, gradients, variables):
     optimizer.apply_gradients(pairs)
 
 
-def apply_gradients_when(condition, optimizer, gradients, variables):
-    """`apply_gradients` only where `condition` (a scalar bool tensor, equal on every replica) holds.
+def run_when(condition, step, *args):
+    """Run `step(*args)` only where `condition` (a scalar bool tensor, equal on every replica) holds;
+    returns whether it ran. `step` may update variables through an optimizer.
 
     A replica may not branch around an optimizer update under `tf.distribute` (the update
-    synchronises the replicas), so the branch is taken once, across replicas, as Keras's
-    LossScaleOptimizer does. Make `condition` equal everywhere first, e.g. from `replica_mean`.
+    synchronises the replicas), so the branch is taken once, across replicas, and `step` then runs
+    on every replica with its own `args`, as Keras's LossScaleOptimizer does. Make `condition`
+    equal everywhere first, e.g. from `replica_mean` or a mirrored step counter.
     """
     context = tf.distribute.get_replica_context()
     if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        def update():
-            apply_gradients(optimizer, gradients, variables)
+        def run():
+            step(*args)
             return tf.constant(True)
 
-        return tf.cond(condition, update, lambda: tf.constant(False))
+        return tf.cond(condition, run, lambda: tf.constant(False))
 
-    def across_replicas(strategy, condition, gradients):
+    def across_replicas(strategy, condition, *args):
         decided = strategy.experimental_local_results(condition)[0]
 
-        def update():
-            strategy.extended.call_for_each_replica(apply_gradients, args=(optimizer, gradients, variables))
+        def run():
+            strategy.extended.call_for_each_replica(step, args=args)
             return tf.constant(True)
 
-        return tf.cond(decided, update, lambda: tf.constant(False))
+        return tf.cond(decided, run, lambda: tf.constant(False))
 
-    return context.merge_call(across_replicas, args=(condition, gradients))
+    return context.merge_call(across_replicas, args=(condition, *args))
+
+
+def apply_gradients_when(condition, optimizer, gradients, variables):
+    """`apply_gradients` only where `condition` holds (see `run_when`)."""
+    return run_when(condition, lambda replica_gradients: apply_gradients(optimizer, replica_gradients, variables),
+                    gradients)
 
 
 def replica_mean(value):

@@ -394,3 +394,69 @@ MIXED_FAMILIES = textwrap.dedent("""
 @pytest.mark.slow
 def test_mixed_precision_trains_every_family(tmp_path):
     run_code(MIXED_FAMILIES, "FAMILIES_OK", cwd=tmp_path)
+
+
+# ProGAN's fade-in and StyleGAN's lazy R1, weight average and w average under `mirrored` over two
+# logical CPU devices, in float32 and in the CPU's mixed policy: every step runs, the losses stay
+# finite, and every variable (networks, averages, alpha, last R1 penalty) holds the same value on
+# both replicas.
+MIRRORED_IMAGE_GANS = textwrap.dedent("""
+    from common import cli
+    cli.import_tensorflow()
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    from common import distribute
+    from common.images import progressive, style
+
+    RESOLUTION, LATENT, FILTERS, BATCH, STEPS, FADE_STEPS, R1_INTERVAL = 8, 8, 8, 8, 4, 8, 2
+    images = np.random.default_rng(0).uniform(-1, 1, (BATCH, RESOLUTION, RESOLUTION, 1)).astype("float32")
+    dataset = tf.data.Dataset.from_tensors(images).repeat()
+
+    def replicas_agree(model):
+        checked = 0
+        for variable in model.variables:
+            copies = [np.asarray(copy) for copy in getattr(variable.value, "values", ())]
+            assert len(copies) == 2, (variable.path, len(copies))
+            assert all(np.array_equal(copies[0], copy) for copy in copies[1:]), variable.path
+            checked += 1
+        return checked
+
+    def fit(model):
+        history = model.fit(dataset, steps_per_epoch=STEPS, epochs=1, verbose=0).history
+        assert all(np.all(np.isfinite(values)) for values in history.values()), history
+        return history
+
+    strategy = distribute.make_strategy("mirrored")
+    assert strategy.num_replicas_in_sync == 2
+    for mixed in (False, True):
+        with distribute.precision(mixed) as policy, strategy.scope():
+            keras.utils.set_random_seed(0)
+            gan = style.build_stylegan(RESOLUTION, 1, LATENT, FILTERS, 1, 2e-3)
+            gan.r1_interval = R1_INTERVAL
+            ema_before = [v.numpy() for v in gan.generator_ema.trainable_variables]
+            history = fit(gan)
+            assert history["r1_penalty_step"][-1] > 0, history
+            assert int(gan.d_optimizer.iterations.numpy()) == STEPS + STEPS // R1_INTERVAL
+            ema_after = [v.numpy() for v in gan.generator_ema.trainable_variables]
+            assert any(not np.array_equal(a, b) for a, b in zip(ema_before, ema_after))
+            assert np.any(gan.truncation.w_avg.numpy() != 0)
+            print("stylegan", policy, replicas_agree(gan), flush=True)
+
+            fade = progressive.build_phases(progressive.ProgressiveNetworks(RESOLUTION, 1, LATENT, FILTERS), 1e-3,
+                                            steps=STEPS, fade_steps=FADE_STEPS)[1]
+            fit(fade)
+            alphas = [layer.alpha for layer in fade.fades]
+            assert len(alphas) == 2
+            # Alpha is set at the start of each step from the steps done before it.
+            assert all(float(alpha.numpy()) == (STEPS - 1) / FADE_STEPS for alpha in alphas)
+            print("progan", policy, replicas_agree(fade), flush=True)
+    print("IMAGE_GANS_OK")
+""")
+
+
+@pytest.mark.slow
+def test_progressive_and_style_gans_train_mirrored_in_float32_and_mixed_precision():
+    run_code(MIRRORED_IMAGE_GANS, "IMAGE_GANS_OK")

@@ -182,6 +182,11 @@ def test_few_windows_get_a_smaller_batch():
     assert [recipe.default_batch_size(windows) for windows in (50, 400, 1000, 5000)] == [16, 50, 125, 128]
 
 
+def test_a_chosen_batch_is_shared_equally_by_the_replicas():
+    assert [recipe.default_batch_size(1000, replicas) for replicas in (1, 2, 3, 8)] == [125, 124, 123, 120]
+    assert recipe.choose_recipe(6, 1000, replicas=4).batch_size == 124
+
+
 def test_given_settings_are_kept_and_only_the_rest_chosen():
     chosen = recipe.choose_recipe(28, 20000, hidden_dim=24, steps=(100, None, 300))
     assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300) and chosen.chosen == ("batch", "steps")

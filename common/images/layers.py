@@ -121,7 +121,8 @@ class FadeIn(keras.layers.Layer):
     """
 
     def build(self, input_shape):
-        self.alpha = self.add_weight(name="alpha", shape=(), initializer="zeros", trainable=False)
+        self.alpha = self.add_weight(name="alpha", shape=(), initializer="zeros", trainable=False,
+                                     aggregation="only_first_replica")
 
     def call(self, inputs):
         old, new = inputs

@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common import training
-from common.gan import GAN, per_replica_loss
+from common.gan import GAN, apply_gradients, float32, scaled_loss
 from common.images.layers import (
     LEAKY_SLOPE,
     EqualizedConv2D,
@@ -203,22 +203,24 @@ class ProgressiveGAN(GAN):
 
     def discriminator_step(self, real, real_conditions):
         batch_size = ops.shape(real)[0]
-        fake = self.generate(self.sample_noise(batch_size), None, training=True)
+        # Under a mixed policy the generator's output is in the compute dtype; the blend is in float32.
+        fake = ops.cast(self.generate(self.sample_noise(batch_size), None, training=True), real.dtype)
         mix = tf.random.uniform((batch_size, 1, 1, 1))
         between = real + mix * (fake - real)
         variables = self.discriminator_variables()
         with tf.GradientTape() as tape:
-            real_output = self.discriminate(real, None, training=True)
-            fake_output = self.discriminate(fake, None, training=True)
+            real_output = float32(self.discriminate(real, None, training=True))
+            fake_output = float32(self.discriminate(fake, None, training=True))
             with tf.GradientTape() as penalty_tape:
                 penalty_tape.watch(between)
-                between_output = self.discriminate(between, None, training=True)
-            slopes = ops.sqrt(ops.sum(ops.square(penalty_tape.gradient(between_output, between)), axis=(1, 2, 3)))
+                between_output = float32(self.discriminate(between, None, training=True))
+            slopes = ops.sqrt(ops.sum(ops.square(ops.cast(penalty_tape.gradient(between_output, between), "float32")),
+                                      axis=(1, 2, 3)))
             penalty = ops.mean(ops.square(slopes - 1.0))
             loss = (self.discriminator_loss(real_output, fake_output, None, None)
                     + GRADIENT_PENALTY_WEIGHT * penalty)
-            scaled_loss = per_replica_loss(loss)
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
+            scaled = scaled_loss(loss, self.d_optimizer)
+        apply_gradients(self.d_optimizer, tape.gradient(scaled, variables), variables)
         return loss
 
     def discriminator_loss(self, real_output, fake_output, real_conditions, fake_conditions):

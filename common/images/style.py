@@ -23,7 +23,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from common.gan import GAN, per_replica_loss
+from common.gan import GAN, apply_gradients, float32, replica_mean, run_when, scaled_loss
 from common.images.layers import (
     EPSILON,
     HE_GAIN,
@@ -130,7 +130,7 @@ class StyledConv(keras.layers.Layer):
             out = out * ops.rsqrt(norms + EPSILON)[:, None, None, :]
         if self.use_noise and self.noise_enabled:
             shape = ops.shape(out)
-            out = out + self.noise_strength * tf.random.normal((shape[0], shape[1], shape[2], 1))
+            out = out + self.noise_strength * tf.random.normal((shape[0], shape[1], shape[2], 1), dtype=out.dtype)
         out = out + self.bias
         return leaky_relu(out) * HE_GAIN if self.activate else out
 
@@ -153,8 +153,9 @@ class Truncation(keras.layers.Layer):
         self.num_ws, self.psi = num_ws, psi
 
     def build(self, input_shape):
+        # Training sets it from the mean over every replica (see StyleGAN.follow_w_average).
         self.w_avg = self.add_weight(name="w_avg", shape=(int(input_shape[-1]),), initializer="zeros",
-                                     trainable=False)
+                                     trainable=False, aggregation="only_first_replica")
 
     def call(self, w):
         truncated = self.w_avg + self.psi * (w - self.w_avg)
@@ -270,7 +271,8 @@ class StyleGAN(GAN):
         self.truncation = generator.get_layer("truncation")
         self.num_ws = self.truncation.num_ws
         self.r1_gamma, self.r1_interval, self.mixing_probability = r1_gamma, r1_interval, mixing_probability
-        self.last_r1 = keras.Variable(0.0, trainable=False, name="last_r1_penalty")
+        self.last_r1 = keras.Variable(0.0, trainable=False, name="last_r1_penalty",
+                                      aggregation="only_first_replica")
 
     @property
     def networks(self):
@@ -303,13 +305,14 @@ class StyleGAN(GAN):
     def auxiliary_steps(self, real, real_conditions):
         """Lazy R1 on D every `r1_interval` steps, then the w average and G's weight average follow G.
 
-        Reports the R1 penalty (mean squared gradient norm on real images) of the last step that took it.
+        Reports the R1 penalty (mean squared gradient norm on real images, over the global batch) of
+        the last step that took it.
         """
         due = ops.equal(self.g_optimizer.iterations % self.r1_interval, 0)
-        r1 = tf.cond(due, lambda: self.r1_step(real), lambda: ops.convert_to_tensor(self.last_r1))
+        run_when(due, self.r1_step, real)
         self.follow_w_average(ops.shape(real)[0])
         self.follow_weights(ops.shape(real)[0])
-        return {"r1_penalty": r1}
+        return {"r1_penalty": ops.convert_to_tensor(self.last_r1)}
 
     def r1_step(self, real):
         """One D update on gamma/2 * |grad D(real)|^2, weighted by the interval (lazy regularisation)."""
@@ -317,20 +320,19 @@ class StyleGAN(GAN):
         with tf.GradientTape() as tape:
             with tf.GradientTape() as input_tape:
                 input_tape.watch(real)
-                output = self.discriminate(real, None, training=True)
-            gradients = input_tape.gradient(output, real)
+                output = float32(self.discriminate(real, None, training=True))
+            gradients = ops.cast(input_tape.gradient(output, real), "float32")
             penalty = ops.mean(ops.sum(ops.square(gradients), axis=(1, 2, 3)))
-            loss = per_replica_loss(penalty * (self.r1_gamma / 2) * self.r1_interval)
-        # D's output bias has no gradient with respect to the input, so none in the penalty either.
-        pairs = [(gradient, variable) for gradient, variable in zip(tape.gradient(loss, variables), variables)
-                 if gradient is not None]
-        self.d_optimizer.apply_gradients(pairs)
-        self.last_r1.assign(penalty)
-        return penalty
+            loss = scaled_loss(penalty * (self.r1_gamma / 2) * self.r1_interval, self.d_optimizer)
+        # D's output bias has no gradient with respect to the input, so none in the penalty either:
+        # apply_gradients leaves it out.
+        apply_gradients(self.d_optimizer, tape.gradient(loss, variables), variables)
+        self.last_r1.assign(replica_mean(penalty))
 
     def follow_w_average(self, batch_size):
         w = self.mapping(tf.random.normal((batch_size, self.latent_dim)), training=False)
-        mean = ops.mean(w, axis=0)
+        # Each replica samples its own codes: the mean over all of them keeps the replicas' averages equal.
+        mean = replica_mean(ops.mean(ops.cast(w, "float32"), axis=0))
         self.truncation.w_avg.assign(mean + W_AVERAGE_BETA * (self.truncation.w_avg - mean))
 
     def follow_weights(self, batch_size):

@@ -47,19 +47,23 @@ def default_hidden_dim(num_features):
     return min(max(HIDDEN_PER_FEATURE * num_features, MIN_HIDDEN), MAX_HIDDEN)
 
 
-def default_batch_size(num_windows):
-    """BATCH_SIZE, or fewer for data with less than MIN_BATCHES_PER_EPOCH batches of windows."""
-    return max(MIN_BATCH_SIZE, min(BATCH_SIZE, num_windows // MIN_BATCHES_PER_EPOCH))
+def default_batch_size(num_windows, replicas=1):
+    """BATCH_SIZE, or fewer for data with less than MIN_BATCHES_PER_EPOCH batches of windows; a
+    multiple of `replicas`, so that every replica takes an equal share."""
+    batch_size = max(MIN_BATCH_SIZE, min(BATCH_SIZE, num_windows // MIN_BATCHES_PER_EPOCH))
+    return max(replicas, batch_size - batch_size % replicas)
 
 
-def choose_recipe(num_features, num_windows, *, hidden_dim=None, batch_size=None, steps=(None, None, None)):
-    """The recipe for windows of `num_features` modelled features; given values (not None) are kept."""
+def choose_recipe(num_features, num_windows, *, hidden_dim=None, batch_size=None, steps=(None, None, None),
+                  replicas=1):
+    """The recipe for windows of `num_features` modelled features, trained on `replicas` replicas; given
+    values (not None) are kept."""
     chosen = []
     if hidden_dim is None:
         hidden_dim = default_hidden_dim(num_features)
         chosen.append("hidden")
     if batch_size is None:
-        batch_size = default_batch_size(num_windows)
+        batch_size = default_batch_size(num_windows, replicas)
         chosen.append("batch")
     if any(count is None for count in steps):
         steps = tuple(base if count is None else count for count, base in zip(steps, BASE_STEPS))
