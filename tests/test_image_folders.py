@@ -6,6 +6,7 @@ from PIL import Image
 
 from common.errors import ToolkitError
 from common.images import folders
+from tests.conftest import ROOT
 
 
 def write_pictures(folder):
@@ -85,3 +86,45 @@ def test_datasets_are_padded_to_32_and_cropped_back(tiny_data_dir):
 def test_pad_images_adds_a_black_border():
     padded = folders.pad_images(np.full((2, 28, 28), 200, np.uint8))
     assert padded.shape == (2, 32, 32) and padded[:, 0].max() == 0 and padded[:, 2:30, 2:30].min() == 200
+
+
+def test_dcgan_trains_on_a_folder_and_its_generator_writes_pngs(tmp_path):
+    import dcgan_mnist
+
+    folder = write_pictures(tmp_path / "pictures")
+    out = tmp_path / "run"
+    assert dcgan_mnist.main(["--data", str(folder), "--resolution", "8", "--batch-size", "2", "--steps", "2",
+                             "--latent-dim", "4", "--out-dir", str(out)]) == 0
+    generator = out / "dcgan_folder.h5"
+    pngs = tmp_path / "pngs"
+    assert dcgan_mnist.main(["--generator", str(generator), "--samples", "3", "--png-dir", str(pngs),
+                             "--out-dir", str(tmp_path / "grid")]) == 0
+    written = sorted(pngs.glob("*.png"))
+    assert len(written) == 3 and (tmp_path / "grid" / "dcgan_folder.png").is_file()
+    with Image.open(written[0]) as picture:
+        assert (picture.size, picture.mode) == ((8, 8), "RGB")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "pictures", "--dataset", "mnist"], "give --dataset or --data, not both"),
+    (["--data", "pictures", "--model", "mlp"], "--data trains the DCGAN only"),
+    (["--data", "pictures", "--resolution", "24"], "--resolution must be a power of two"),
+    (["--png-dir", "pngs"], "--png-dir needs --generator"),
+])
+def test_dcgan_folder_flags_are_checked_before_anything_is_written(tmp_path, one_line_error, argv, message):
+    import dcgan_mnist
+
+    folder = write_pictures(tmp_path / "pictures")
+    argv = [str(folder) if value == "pictures" else value for value in argv]
+    assert dcgan_mnist.main(argv + ["--out-dir", str(tmp_path / "run")]) != 0
+    one_line_error(message)
+    assert not (tmp_path / "run").exists()
+
+
+def test_png_dir_with_an_mnist_generator_is_one_line(tmp_path, one_line_error):
+    import dcgan_mnist
+
+    assert dcgan_mnist.main(["--generator", str(ROOT / "models" / "dcgan_mnist.h5"),
+                             "--png-dir", str(tmp_path / "pngs")]) != 0
+    one_line_error("--png-dir needs a generator trained with --data")
+    assert not (tmp_path / "pngs").exists()

@@ -26,6 +26,13 @@ def check_resolution(resolution: int) -> None:
                            f"got {resolution}")
 
 
+def check_source(args) -> None:
+    """One source of training images (--dataset or --data FOLDER), at a valid --resolution."""
+    check_resolution(args.resolution)
+    if args.data is not None and args.dataset is not None:
+        raise ToolkitError(f"give --dataset or --data, not both; got --dataset {args.dataset} and --data {args.data}")
+
+
 def build_parser(prog, doc, defaults, name, steps_help="generator updates (default %(default)s)"):
     """A ProGAN / StyleGAN script's parser: training, source and generation flags; returns (parser, training group)."""
     parser = cli.make_parser(prog, doc)
@@ -69,9 +76,7 @@ def add_generation_arguments(parser):
 
 def check_flags(args) -> None:
     """Every check that needs no data and no model; fills in the default --dataset."""
-    check_resolution(args.resolution)
-    if args.data is not None and args.dataset is not None:
-        raise ToolkitError(f"give --dataset or --data, not both; got --dataset {args.dataset} and --data {args.data}")
+    check_source(args)
     cli.check_generator_flags(args, (("--png-dir", args.png_dir), ("--truncation", args.truncation is not None),
                                      ("--mix", args.mix), ("--interpolate", args.interpolate)))
     cli.check_input_file("--generator", args.generator)

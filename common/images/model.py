@@ -22,7 +22,7 @@ from common import io
 from common.errors import ToolkitError
 from common.gan import ACGAN, GAN, ConditionalGAN, apply_gradients, float32, loss_scaled, scaled_loss
 from common.images import networks
-from common.images.names import class_names
+from common.images.names import NETWORK_IMAGE_SHAPE, class_names
 
 # Without labels to spread its samples over, the unconditional DCGAN generator favoured easy digits
 # ("1" at 16.9% of samples) against a dropout-free discriminator; dropout keeps D from locking onto them.
@@ -34,10 +34,11 @@ ENCODER_SUFFIX = ".encoder.keras"
 LATENT_DISTRIBUTION = "uniform[0,1]"
 
 
-def build_dcgan(latent_dim):
-    """The unconditional DCGAN: noise (batch, latent_dim) ~ N(0, 1) -> images."""
-    generator = networks.build_dcgan_generator(latent_dim)
-    discriminator = networks.build_dcgan_discriminator(dropout_rate=DCGAN_DISCRIMINATOR_DROPOUT)
+def build_dcgan(latent_dim, image_shape=NETWORK_IMAGE_SHAPE):
+    """The unconditional DCGAN: noise (batch, latent_dim) ~ N(0, 1) -> images `image_shape` (h, w, channels),
+    h and w multiples of 4, in [-1, 1]."""
+    generator = networks.build_dcgan_generator(latent_dim, image_shape)
+    discriminator = networks.build_dcgan_discriminator(image_shape, dropout_rate=DCGAN_DISCRIMINATOR_DROPOUT)
     return GAN(generator, discriminator, latent_dim)
 
 

@@ -1,4 +1,5 @@
-"""ProGAN and StyleGAN generators as files: the sidecar, loading, sampling, and every picture and CSV they write.
+"""Generators with a sidecar as files (ProGAN, StyleGAN, and the DCGAN trained on a folder): the sidecar,
+loading, sampling, and every picture and CSV they write.
 
 A generator maps latent codes (N, latent_dim) ~ N(0, 1) to images (N, R, R, C) in about [-1, 1]
 (linear outputs, clipped when turned into pixels). Its sidecar (`<stem>.json`, format
@@ -23,8 +24,8 @@ from common.images.options import DEFAULT_SAMPLES
 
 SIDECAR_FORMAT = "image_generator"
 SIDECAR_VERSION = 1
-PROGAN, STYLEGAN = "progan", "stylegan"
-MODEL_TITLES = {PROGAN: "ProGAN", STYLEGAN: "StyleGAN"}
+PROGAN, STYLEGAN, DCGAN = "progan", "stylegan", "dcgan"
+MODEL_TITLES = {PROGAN: "ProGAN", STYLEGAN: "StyleGAN", DCGAN: "DCGAN"}
 GRID_SIDE = 4
 # Training sample grids: GRID_COLUMNS x GRID_COLUMNS fixed codes.
 GRID_COLUMNS = 8
@@ -70,8 +71,9 @@ def load_generator(path):
 
 
 def check_style_flags(args, settings):
-    """--truncation and --mix need a StyleGAN generator."""
-    asked = [flag for flag, value in (("--truncation", args.truncation is not None), ("--mix", args.mix)) if value]
+    """--truncation and --mix need a StyleGAN generator (scripts without those flags never ask)."""
+    truncation, mix = getattr(args, "truncation", None), getattr(args, "mix", False)
+    asked = [flag for flag, value in (("--truncation", truncation is not None), ("--mix", mix)) if value]
     if asked and settings["model"] != STYLEGAN:
         verb = "needs" if len(asked) == 1 else "need"
         raise ToolkitError(f"{' and '.join(asked)} {verb} a StyleGAN generator; {args.generator} is a "
@@ -140,7 +142,8 @@ def write_outputs(generator, settings, args, name):
     if args.csv and settings["channels"] != 1:
         raise ToolkitError(f"--csv needs a grayscale generator; {args.generator} makes "
                            f"{settings['channels']}-channel images -- use --png-dir")
-    psi = 1.0 if args.truncation is None else args.truncation
+    truncation = getattr(args, "truncation", None)
+    psi = 1.0 if truncation is None else truncation
     if settings["model"] == STYLEGAN:
         style.set_truncation(generator, psi)
     latent_dim, out_dir = settings["latent_dim"], Path(args.out_dir or DEFAULT_GENERATE_DIR)
@@ -159,11 +162,11 @@ def write_outputs(generator, settings, args, name):
             for index, image in enumerate(pixels):
                 save_picture(image, Path(args.png_dir) / f"{name}_{index:05d}.png")
             print(f"wrote {count} PNG images to {args.png_dir}")
-    if args.mix:
+    if getattr(args, "mix", False):
         path = out_dir / f"{name}_mix.png"
         mixing_grid(generator, latent_dim, args.seed, psi, path)
         print(f"wrote {path}")
-    if args.interpolate:
+    if getattr(args, "interpolate", False):
         path = out_dir / f"{name}_interpolation.png"
         walk = latent_walk(generator, settings, args.seed, psi)
         plotting.image_grid(walk, path, 1, len(walk), title=f"{name}: latent walk")
