@@ -36,6 +36,8 @@ MIXED_GPU_POLICY = "mixed_float16"
 MIXED_CPU_POLICY = "mixed_bfloat16"
 FLOAT_POLICY = "float32"
 WORKER_DIR_PREFIX = "gan-worker-"
+# Worker seeds are drawn below this, leaving room to add the worker's rank within 32-bit seeds.
+WORKER_SEED_LIMIT = 2**31
 
 
 # ---- TensorFlow-free checks -------------------------------------------------------------------
@@ -93,6 +95,16 @@ def is_chief(config: dict | None) -> bool:
     return job == "chief" or (job == "worker" and index == 0 and "chief" not in config["cluster"])
 
 
+def worker_rank(config: dict | None) -> int:
+    """This process's place among the training workers: 0 for the chief, then the workers in order."""
+    if config is None:
+        return 0
+    job, index = config["task"]["type"], config["task"]["index"]
+    if job == "chief":
+        return 0
+    return index + (1 if "chief" in config["cluster"] else 0)
+
+
 def _shorten(text, limit=60):
     text = " ".join(text.split())
     return repr(text if len(text) <= limit else text[:limit] + "...")
@@ -116,6 +128,25 @@ def make_strategy(mode: str):
         return tf.distribute.get_strategy()
     devices = gpus or [device.name for device in tf.config.list_logical_devices("CPU")]
     return tf.distribute.MirroredStrategy(devices)
+
+
+def vary_random_draws_per_worker() -> None:
+    """Under multi-worker training, give every worker after the chief its own TensorFlow random seed.
+
+    The workers run one program from one `--seed`, so the random ops a train step traces (noise,
+    sampled labels and codes) would draw the same numbers on every worker, and a global batch would
+    hold each fake several times. Call it after the networks and the dataset are built, just before
+    the step is traced: the weights and the data's shuffle keep the common seed. The new seed is
+    drawn from the common seed, so a run stays reproducible. Other strategies are left alone (the
+    replicas of one machine already draw differently).
+    """
+    import tensorflow as tf
+
+    if not isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    rank = worker_rank(read_tf_config())
+    if rank:
+        tf.random.set_seed(int(tf.random.uniform((), maxval=WORKER_SEED_LIMIT, dtype="int64")) + rank)
 
 
 def describe(strategy, mode: str) -> str:

@@ -340,3 +340,10 @@ def _fed_pair(fed, prefix):
 def dcgan_initializer() -> keras.initializers.Initializer:
     """A fresh N(0, 0.02) kernel initializer (Radford et al. 2015), one per layer."""
     return keras.initializers.RandomNormal(stddev=DCGAN_INIT_STDDEV)
+
+
+def batch_normalization(**kwargs) -> keras.layers.BatchNormalization:
+    """A BatchNormalization layer; built under a strategy of several replicas, its batch statistics
+    (and so its moving averages) are those of the global batch, as on one device, not each replica's."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return keras.layers.BatchNormalization(synchronized=replicas > 1, **kwargs)

@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from common import plotting
+from common import distribute, plotting
 from common.errors import ToolkitError
 from common.io import load_arrays, save_arrays, write_json
 
@@ -331,6 +331,7 @@ def train(gan, dataset, steps, out_dir, *, resume, checkpoint_every, sample_ever
         raise ToolkitError(f"--steps must exceed the {start} steps already done in {checkpoint}; got {steps}")
     out_dir.mkdir(parents=True, exist_ok=True)
     monitor = TrainingMonitor(steps, out_dir, checkpoint_every, sample_every, write_samples, history, folder)
+    distribute.vary_random_draws_per_worker()
     gan.fit(dataset, epochs=1, steps_per_epoch=steps - start, verbose=0, shuffle=False, callbacks=[monitor])
     plot_losses(history, out_dir / LOSS_PLOT_FILE)
     return history

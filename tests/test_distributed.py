@@ -109,17 +109,59 @@ def test_bad_tf_config_is_one_line_naming_it(monkeypatch, tmp_path, one_line_err
     one_line_error(expected)
 
 
-@pytest.mark.parametrize("cluster, task, chief", [
-    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 0}, True),
-    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 1}, False),
-    ({"chief": ["a:1"], "worker": ["b:1"]}, {"type": "worker", "index": 0}, False),
-    ({"chief": ["a:1"], "worker": ["b:1"]}, {"type": "chief", "index": 0}, True),
+@pytest.mark.parametrize("cluster, task, chief, rank", [
+    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 0}, True, 0),
+    ({"worker": ["a:1", "b:1"]}, {"type": "worker", "index": 1}, False, 1),
+    ({"chief": ["a:1"], "worker": ["b:1", "c:1"]}, {"type": "worker", "index": 0}, False, 1),
+    ({"chief": ["a:1"], "worker": ["b:1", "c:1"]}, {"type": "worker", "index": 1}, False, 2),
+    ({"chief": ["a:1"], "worker": ["b:1", "c:1"]}, {"type": "chief", "index": 0}, True, 0),
 ])
-def test_only_one_task_is_the_chief(cluster, task, chief):
+def test_only_one_task_is_the_chief_and_ranks_count_from_it(cluster, task, chief, rank):
     from common import distribute
 
     config = distribute.read_tf_config({"TF_CONFIG": json.dumps({"cluster": cluster, "task": task})})
     assert distribute.is_chief(config) is chief
+    assert distribute.worker_rank(config) == rank
+
+
+# A worker of a cluster that saves the noise its one replica draws inside a traced step.
+NOISE_WORKER = textwrap.dedent("""
+    import sys
+    import keras
+    import numpy as np
+    from common import distribute
+    strategy = distribute.make_strategy("multi-worker")
+    keras.utils.set_random_seed(0)
+    import tensorflow as tf
+    with strategy.scope():
+        distribute.vary_random_draws_per_worker()
+
+    @tf.function
+    def draw():
+        def step():
+            # The collective makes it a step of the whole cluster, as a train step is.
+            return tf.random.normal((8,)) + 0.0 * tf.distribute.get_replica_context().all_reduce("sum", 1.0)
+        return strategy.run(step)
+
+    np.save(sys.argv[1], strategy.experimental_local_results(draw())[0].numpy())
+""")
+
+
+@pytest.mark.slow
+def test_workers_draw_their_own_noise_reproducibly(tmp_path):
+    def cluster_draws(run):
+        ports = free_ports(2)
+        workers = [subprocess.Popen([sys.executable, "-c", NOISE_WORKER, str(tmp_path / f"{run}_{index}.npy")],
+                                    cwd=ROOT, env={**os.environ, "TF_CONFIG": tf_config(ports, index),
+                                                   "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(ROOT)},
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                   for index in range(2)]
+        finish(workers)
+        return [np.load(tmp_path / f"{run}_{index}.npy") for index in range(2)]
+
+    first, again = cluster_draws("first"), cluster_draws("again")
+    assert not np.allclose(first[0], first[1])
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
 
 
 def test_distribute_flag_is_checked_without_tensorflow():
@@ -147,11 +189,18 @@ MIRRORED = textwrap.dedent("""
         hidden = keras.layers.Dense(16, activation="relu")(joined)
         return keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden), name=name)
 
+    def normalised(units, name, activation):
+        noise = keras.Input((LATENT,))
+        # No bias before the normalisation: its gradient is zero but for rounding, which Adam would magnify.
+        hidden = keras.layers.ReLU()(gan.batch_normalization()(keras.layers.Dense(16, use_bias=False)(noise)))
+        return keras.Model(noise, keras.layers.Dense(units, activation=activation)(hidden), name=name)
+
     def build(kind):
         keras.utils.set_random_seed(1)
-        if kind == "gan":
-            model = gan.GAN(dense(keras.Input((LATENT,)), FEATURES, "g", "tanh"),
-                            dense(keras.Input((FEATURES,)), 1, "d"), LATENT)
+        if kind in ("gan", "batchnorm_gan"):
+            generator = (dense(keras.Input((LATENT,)), FEATURES, "g", "tanh") if kind == "gan"
+                         else normalised(FEATURES, "g", "tanh"))
+            model = gan.GAN(generator, dense(keras.Input((FEATURES,)), 1, "d"), LATENT)
             model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
             return model
         rows = keras.Input((FEATURES,))
@@ -174,16 +223,18 @@ MIRRORED = textwrap.dedent("""
         with strategy.scope():
             model = build(kind)
             element = {"batch": batch, "d_noise": fed["d_noise"], "g_noise": fed["g_noise"]}
-            if kind != "gan":
+            if kind == "aeacgan":
                 element.update(d_conditions=fed["d_conditions"], g_conditions=fed["g_conditions"])
-            before = [v.numpy() for v in model.trainable_variables]
+            # The networks' weights: BatchNorm's moving statistics as well as the trained ones.
+            weights = [weight for network in model.layers for weight in network.weights]
+            before = [v.numpy() for v in weights]
             model.fit(tf.data.Dataset.from_tensors(element).repeat(), steps_per_epoch=1, epochs=1, verbose=0)
-        return before, [v.numpy() for v in model.trainable_variables]
+        return before, [v.numpy() for v in weights]
 
     # One strategy object per process: a second one would reuse the first one's collective keys.
     mirrored = distribute.make_strategy("mirrored")
     assert mirrored.num_replicas_in_sync == 2
-    for kind in ("gan", "aeacgan"):
+    for kind in ("gan", "batchnorm_gan", "aeacgan"):
         before, single = one_step(kind, tf.distribute.get_strategy())
         _, replicated = one_step(kind, mirrored)
         moved = max(float(np.max(np.abs(a - b))) for a, b in zip(before, single))

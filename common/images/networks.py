@@ -9,7 +9,7 @@ logit per image, shape (batch, 1); the sigmoid lives in the loss, which is numer
 import keras
 from keras import layers
 
-from common.gan import dcgan_initializer
+from common.gan import batch_normalization, dcgan_initializer
 from common.images.names import NETWORK_IMAGE_SHAPE
 
 LEAKY_SLOPE = 0.2
@@ -52,13 +52,13 @@ def build_dcgan_generator(
     start_filters = 2 * base_filters
     for units in ([dense_units] if dense_units else []) + [(height // 4) * (width // 4) * start_filters]:
         hidden = layers.Dense(units, use_bias=False, kernel_initializer=dcgan_initializer())(hidden)
-        hidden = layers.BatchNormalization()(hidden)
+        hidden = batch_normalization()(hidden)
         hidden = layers.ReLU()(hidden)
     hidden = layers.Reshape((height // 4, width // 4, start_filters))(hidden)
     hidden = layers.Conv2DTranspose(
         base_filters, DCGAN_KERNEL, strides=2, padding="same", use_bias=False, kernel_initializer=dcgan_initializer(),
     )(hidden)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = batch_normalization()(hidden)
     hidden = layers.ReLU()(hidden)
     image = layers.Conv2DTranspose(
         channels, DCGAN_KERNEL, strides=2, padding="same", activation="tanh",
@@ -116,7 +116,7 @@ def build_mlp_generator(latent_dim, image_shape=NETWORK_IMAGE_SHAPE, hidden_unit
     for units in hidden_units:
         hidden = layers.Dense(units)(hidden)
         hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
-        hidden = layers.BatchNormalization(momentum=MLP_BATCHNORM_MOMENTUM)(hidden)
+        hidden = batch_normalization(momentum=MLP_BATCHNORM_MOMENTUM)(hidden)
     pixels = layers.Dense(int(image_shape[0] * image_shape[1] * image_shape[2]), activation="tanh")(hidden)
     image = layers.Reshape(image_shape, name="image")(pixels)
     return keras.Model(noise, image, name="mlp_generator")

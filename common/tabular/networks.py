@@ -27,7 +27,7 @@ def build_generator(latent_dim, num_classes, num_features, hidden_units=HIDDEN_U
     hidden = layers.Concatenate(name="noise_and_label")([noise, label])
     for units in hidden_units:
         hidden = layers.Dense(units)(hidden)
-        hidden = layers.BatchNormalization()(hidden)
+        hidden = gan.batch_normalization()(hidden)
         hidden = layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(hidden)
     features = layers.Dense(num_features, activation="tanh", name="features")(hidden)
     return keras.Model([noise, label], features, name="acgan_tabular_generator")

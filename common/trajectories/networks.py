@@ -7,7 +7,7 @@ generator adds a 'still writing' channel in [0, 1] (the end signal, see `data.sp
 import keras
 from keras import layers, ops
 
-from common.gan import dcgan_initializer
+from common.gan import batch_normalization, dcgan_initializer
 
 LEAKY_SLOPE = 0.2
 KERNEL = 5
@@ -40,14 +40,14 @@ def build_generator(latent_dim, num_classes, num_codes, steps, channels):
     hidden = layers.Concatenate(name="noise_letter_codes")([noise, letter, codes])
     hidden = layers.Dense(start_steps * GENERATOR_FILTERS[0], use_bias=False,
                           kernel_initializer=dcgan_initializer())(hidden)
-    hidden = layers.BatchNormalization()(hidden)
+    hidden = batch_normalization()(hidden)
     hidden = layers.ReLU()(hidden)
     hidden = layers.Reshape((start_steps, GENERATOR_FILTERS[0]))(hidden)
     for filters in GENERATOR_FILTERS:
         hidden = layers.UpSampling1D(2)(hidden)
         hidden = layers.Conv1D(filters, KERNEL, padding="same", use_bias=False,
                                kernel_initializer=dcgan_initializer())(hidden)
-        hidden = layers.BatchNormalization()(hidden)
+        hidden = batch_normalization()(hidden)
         hidden = layers.ReLU()(hidden)
     hidden = layers.Cropping1D((0, start_steps * 2 ** DOUBLINGS - steps))(hidden)
     values = layers.Conv1D(channels, KERNEL, padding="same", name="values")(hidden)
