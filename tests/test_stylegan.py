@@ -77,6 +77,29 @@ def test_truncation_zero_gives_the_mean_image(generator):
     np.testing.assert_allclose(ws, np.broadcast_to(np.linspace(-1, 1, LATENT), ws.shape), atol=1e-6)
 
 
+def test_truncation_towards_centres_pulls_each_w_to_its_nearest_centre(generator):
+    w = np.asarray(generator.get_layer("mapping")(codes(6)))
+    # Two centres far out on either side of the codes' w: each w goes to the one on its side.
+    direction = np.zeros(LATENT, "float32")
+    direction[0] = 100.0
+    centres = np.stack([direction, -direction])
+    nearest = np.where(w[:, :1] >= 0, direction, -direction)
+    at_zero = np.asarray(style.styles(generator, codes(6), psi=0.0, centres=centres))
+    halfway = np.asarray(style.styles(generator, codes(6), psi=0.5, centres=centres))
+    np.testing.assert_allclose(at_zero, np.repeat(nearest[:, None], at_zero.shape[1], axis=1), atol=1e-4)
+    np.testing.assert_allclose(halfway[:, 0], (w + nearest) / 2, atol=1e-4)
+    assert len({tuple(row) for row in at_zero[:, 0]}) == len({tuple(row) for row in nearest})
+
+
+def test_w_centres_are_k_means_of_w_and_follow_the_seed(generator):
+    centres = style.w_centres(generator, 3, seed=0, samples=300)
+    assert centres.shape == (3, LATENT) and centres.dtype == np.float32
+    np.testing.assert_array_equal(centres, style.w_centres(generator, 3, seed=0, samples=300))
+    w = np.asarray(generator.get_layer("mapping")(codes(300, 0)))
+    # Every centre lies inside the cloud of w it summarises.
+    assert np.all(np.linalg.norm(centres - w.mean(axis=0), axis=1) < np.linalg.norm(w - w.mean(axis=0), axis=1).max())
+
+
 def test_mixed_styles_take_the_coarse_layers_from_the_first_codes(generator):
     from common.images.synthesis import mixed_styles
 
@@ -153,6 +176,19 @@ def test_cli_writes_truncated_grid_mixing_grid_and_walk(saved_stylegan, tmp_path
                           "--out-dir", str(out)]) == 0
     for suffix in ("", "_mix", "_interpolation"):
         assert (out / f"stylegan_mnist{suffix}.png").is_file()
+
+
+def test_cli_truncates_towards_centres_and_needs_a_psi(saved_stylegan, tmp_path, one_line_error):
+    import stylegan
+
+    out = tmp_path / "out"
+    assert stylegan.main(["--generator", str(saved_stylegan), "--truncation", "0.5", "--truncation-centres", "3",
+                          "--samples", "2", "--png-dir", str(out / "png"), "--out-dir", str(out)]) == 0
+    assert (out / "stylegan_mnist.png").is_file() and len(list((out / "png").glob("*.png"))) == 2
+    assert stylegan.main(["--generator", str(saved_stylegan), "--truncation-centres", "3",
+                          "--out-dir", str(tmp_path / "none")]) == 2
+    one_line_error("--truncation-centres needs --truncation PSI; got --truncation-centres 3 alone")
+    assert not (tmp_path / "none").exists()
 
 
 def test_truncation_outside_0_1_is_one_line(saved_stylegan, one_line_error):

@@ -58,7 +58,7 @@ def add_source_arguments(group) -> None:
 
 
 def add_generation_arguments(parser):
-    """The core's generation flags plus --judge, --png-dir, --truncation, --mix and --interpolate."""
+    """The core's generation flags plus --judge, --png-dir, --truncation(-centres), --mix and --interpolate."""
     use = cli.add_generation_arguments(
         parser, generator_help="a saved generator (.h5 or .keras) with its .json sidecar: generate instead of "
                                "training",
@@ -69,6 +69,10 @@ def add_generation_arguments(parser):
     use.add_argument("--png-dir", help="write --samples images as one PNG each into this folder")
     use.add_argument("--truncation", type=float, metavar="PSI",
                      help="StyleGAN only: pull styles towards the mean w (1 = none, the default; 0 = the mean image)")
+    use.add_argument("--truncation-centres", type=cli.positive_int, metavar="K",
+                     help="StyleGAN only: with --truncation, pull each style towards the nearest of K k-means "
+                          "centres of w instead of the mean w (multi-modal truncation: keeps each sample's class "
+                          "on data of several classes; try the number of classes)")
     use.add_argument("--mix", action="store_true", help="StyleGAN only: write a style-mixing grid")
     use.add_argument("--interpolate", action="store_true", help="write a latent walk strip")
     return use
@@ -78,10 +82,14 @@ def check_flags(args) -> None:
     """Every check that needs no data and no model; fills in the default --dataset."""
     check_source(args)
     cli.check_generator_flags(args, (("--png-dir", args.png_dir), ("--truncation", args.truncation is not None),
+                                     ("--truncation-centres", args.truncation_centres is not None),
                                      ("--mix", args.mix), ("--interpolate", args.interpolate)))
     cli.check_input_file("--generator", args.generator)
     cli.check_input_file("--judge", args.judge)
     if args.truncation is not None and not 0 <= args.truncation <= 1:
         raise ToolkitError(f"--truncation must be between 0 and 1; got {args.truncation}")
+    if args.truncation_centres is not None and args.truncation is None:
+        raise ToolkitError(f"--truncation-centres needs --truncation PSI; got --truncation-centres "
+                           f"{args.truncation_centres} alone")
     if args.data is None and args.dataset is None:
         args.dataset = FASHION_MNIST

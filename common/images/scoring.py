@@ -4,7 +4,8 @@ Generated images (N, R, R, 1) are brought back to the dataset's 28x28 (resized t
 border cropped) and rounded to pixels, as real images are, before the judge sees them. Reported:
 the Fréchet distance of judge features against real test images (with the floor of real training
 images), the share of samples in each class; for StyleGAN also the truncation trick at psi 0.5
-against 1 (judge confidence, within-class diversity), psi 0 (spread of the images: one image when the
+against 1 (judge confidence, within-class diversity, class shares), towards the mean w and towards the
+nearest of one k-means centre of w per class (multi-modal truncation), psi 0 (spread of the images: one image when the
 noise is off) and style mixing (how often the judge keeps the class of the coarse-style source).
 """
 
@@ -86,22 +87,32 @@ def evaluate(generator, settings, args, name):
     return report
 
 
-def truncated_judgement(generator, classifier, codes, psi, num_classes, seed):
-    """(mean judge confidence, mean within-class diversity) of the images of `codes` at truncation `psi`."""
-    pixels = judge_pixels(synthesize(generator, style.styles(generator, codes, psi)))
+def truncated_judgement(generator, classifier, codes, psi, num_classes, seed, centres=None):
+    """(mean judge confidence, mean within-class diversity, class fractions (num_classes,)) of the images of
+    `codes` at truncation `psi` (towards the mean w, or the nearest of `centres`)."""
+    pixels = judge_pixels(synthesize(generator, style.styles(generator, codes, psi, centres)))
     probabilities = predict_in_batches(classifier, images_to_unit_range(pixels))
-    diversity = within_class_diversity(pixels, np.argmax(probabilities, axis=1), num_classes, DIVERSITY_PER_CLASS,
-                                       seed)
-    return float(np.mean(np.max(probabilities, axis=1))), float(np.nanmean(diversity))
+    predicted = np.argmax(probabilities, axis=1)
+    diversity = within_class_diversity(pixels, predicted, num_classes, DIVERSITY_PER_CLASS, seed)
+    return (float(np.mean(np.max(probabilities, axis=1))), float(np.nanmean(diversity)),
+            metrics.class_fractions(predicted, num_classes))
 
 
 def style_metrics(generator, classifier, codes, num_classes, seed):
     """Truncation, mean-image and style-mixing figures of a StyleGAN generator, printed and returned."""
     report = {}
-    for psi in (1.0, TRUNCATION_PSI):
-        confidence, diversity = truncated_judgement(generator, classifier, codes, psi, num_classes, seed)
-        report[f"psi_{psi}_judge_confidence"], report[f"psi_{psi}_within_class_diversity"] = confidence, diversity
-        print(f"  truncation psi {psi}: judge confidence {confidence:.3f}, within-class diversity {diversity:.2f}")
+    # Multi-modal truncation with one centre of w per class the judge knows.
+    centres = style.w_centres(generator, num_classes, seed)
+    for psi, anchors, key, label in ((1.0, None, "psi_1.0", "none"),
+                                     (TRUNCATION_PSI, None, f"psi_{TRUNCATION_PSI}", "towards the mean w"),
+                                     (TRUNCATION_PSI, centres, f"psi_{TRUNCATION_PSI}_centres_{num_classes}",
+                                      f"towards the nearest of {num_classes} centres of w")):
+        confidence, diversity, fractions = truncated_judgement(generator, classifier, codes, psi, num_classes, seed,
+                                                               anchors)
+        report[f"{key}_judge_confidence"], report[f"{key}_within_class_diversity"] = confidence, diversity
+        report[f"{key}_class_fractions"] = [float(value) for value in fractions]
+        print(f"  truncation psi {psi} ({label}): judge confidence {confidence:.3f}, within-class diversity "
+              f"{diversity:.2f}, classes {np.min(fractions):.1%}..{np.max(fractions):.1%}")
     mean_codes = codes[:MEAN_IMAGE_SAMPLES]
     style.set_noise(generator, False)
     try:

@@ -5,7 +5,8 @@ channels), made of three named parts that generation and the tests reach inside:
 - "mapping" (a sub-model): z -> w (batch, latent_dim), pixel norm then equalised dense layers at
   a 0.01 learning-rate multiplier;
 - "truncation" (a layer): w -> per-layer styles ws (batch, num_ws, latent_dim), pulled towards the
-  running mean `w_avg` by psi (1: unchanged, 0: every image the mean w);
+  running mean `w_avg` by psi (1: unchanged, 0: every image the mean w); generation can instead pull
+  each w towards its nearest of K centres of w (`w_centres`, multi-modal truncation);
 - "synthesis" (a sub-model): ws -> images, from a learned 4x4 constant through modulated/demodulated
   3x3 convolutions with per-pixel noise of learned strength, and RGB outputs at every resolution
   summed through upsampling skips.
@@ -20,9 +21,11 @@ exponential moving average of G's weights, which is the generator that gets save
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from common.batching import predict_in_batches
 from common.gan import GAN, apply_gradients, float32, replica_mean, run_when, scaled_loss
 from common.images.layers import (
     EPSILON,
@@ -51,6 +54,9 @@ ADAM_BETAS = (0.0, 0.99)
 ADAM_EPSILON = 1e-8
 # The layers whose styles count as coarse: those working at 4x4 and 8x8.
 COARSE_RESOLUTION = 8
+# Multi-modal truncation: codes mapped to find the centres of w, and k-means restarts.
+W_CENTRE_SAMPLES = 20_000
+KMEANS_RESTARTS = 3
 
 
 def num_styles(resolution):
@@ -243,12 +249,30 @@ def set_truncation(generator, psi):
     generator.get_layer("truncation").psi = float(psi)
 
 
-def styles(generator, z, psi=1.0):
-    """Per-layer styles (N, num_ws, latent_dim) of latent codes z (N, latent_dim), truncated by `psi`."""
+def styles(generator, z, psi=1.0, centres=None):
+    """Per-layer styles (N, num_ws, latent_dim) of latent codes z (N, latent_dim), truncated by `psi`
+    towards the mean w, or with `centres` (K, latent_dim) towards each w's nearest centre."""
     truncation = generator.get_layer("truncation")
-    w_avg = ops.convert_to_tensor(truncation.w_avg)
     w = generator.get_layer("mapping")(z, training=False)
-    return ops.repeat((w_avg + psi * (w - w_avg))[:, None, :], truncation.num_ws, axis=1)
+    if centres is None:
+        anchor = ops.convert_to_tensor(truncation.w_avg)
+    else:
+        centres = ops.convert_to_tensor(centres, dtype=w.dtype)
+        distances = ops.sum(ops.square(w[:, None, :] - centres[None, :, :]), axis=-1)
+        anchor = ops.take(centres, ops.argmin(distances, axis=1), axis=0)
+    return ops.repeat((anchor + psi * (w - anchor))[:, None, :], truncation.num_ws, axis=1)
+
+
+def w_centres(generator, count, seed, samples=W_CENTRE_SAMPLES):
+    """Multi-modal truncation's anchors (Mokady et al. 2022): k-means centres (count, latent_dim) of the
+    w of `samples` codes drawn with `seed`. On data of several classes the mean w lies between classes,
+    so truncating towards it turns samples into the classes next to it; each cluster's centre keeps them."""
+    from sklearn.cluster import KMeans
+
+    z = np.random.default_rng(seed).normal(size=(samples, int(generator.inputs[0].shape[-1]))).astype("float32")
+    w = np.asarray(predict_in_batches(generator.get_layer("mapping"), z))
+    clusters = KMeans(count, n_init=KMEANS_RESTARTS, random_state=seed).fit(w)
+    return clusters.cluster_centers_.astype("float32")
 
 
 class StyleGAN(GAN):

@@ -73,7 +73,9 @@ def load_generator(path):
 def check_style_flags(args, settings):
     """--truncation and --mix need a StyleGAN generator (scripts without those flags never ask)."""
     truncation, mix = getattr(args, "truncation", None), getattr(args, "mix", False)
-    asked = [flag for flag, value in (("--truncation", truncation is not None), ("--mix", mix)) if value]
+    centres = getattr(args, "truncation_centres", None)
+    asked = [flag for flag, value in (("--truncation", truncation is not None),
+                                      ("--truncation-centres", centres is not None), ("--mix", mix)) if value]
     if asked and settings["model"] != STYLEGAN:
         verb = "needs" if len(asked) == 1 else "need"
         raise ToolkitError(f"{' and '.join(asked)} {verb} a StyleGAN generator; {args.generator} is a "
@@ -102,11 +104,12 @@ def synthesize(generator, ws):
     return predict_in_batches(generator.get_layer("synthesis"), ws)
 
 
-def mixed_styles(generator, coarse_codes, fine_codes, psi=1.0):
-    """Styles taking layers 4x4-8x8 from `coarse_codes` (N, latent_dim) and the rest from `fine_codes`."""
+def mixed_styles(generator, coarse_codes, fine_codes, psi=1.0, centres=None):
+    """Styles taking layers 4x4-8x8 from `coarse_codes` (N, latent_dim) and the rest from `fine_codes`,
+    truncated as `style.styles` does."""
     resolution = int(generator.outputs[0].shape[1])
-    coarse = np.asarray(style.styles(generator, coarse_codes, psi))
-    mixed = np.asarray(style.styles(generator, fine_codes, psi)).copy()
+    coarse = np.asarray(style.styles(generator, coarse_codes, psi, centres))
+    mixed = np.asarray(style.styles(generator, fine_codes, psi, centres)).copy()
     cut = style.coarse_styles(resolution)
     mixed[:, :cut] = coarse[:, :cut]
     return mixed
@@ -144,17 +147,24 @@ def write_outputs(generator, settings, args, name):
                            f"{settings['channels']}-channel images -- use --png-dir")
     truncation = getattr(args, "truncation", None)
     psi = 1.0 if truncation is None else truncation
-    if settings["model"] == STYLEGAN:
-        style.set_truncation(generator, psi)
+    centres = None
+    if getattr(args, "truncation_centres", None):
+        centres = style.w_centres(generator, args.truncation_centres, args.seed)
+
+    def images(codes):
+        if settings["model"] != STYLEGAN:
+            return generate(generator, codes)
+        return synthesize(generator, style.styles(generator, codes, psi, centres))
+
     latent_dim, out_dir = settings["latent_dim"], Path(args.out_dir or DEFAULT_GENERATE_DIR)
-    grid = to_pixels(generate(generator, sample_codes(GRID_SIDE * GRID_SIDE, latent_dim, args.seed)))
+    grid = to_pixels(images(sample_codes(GRID_SIDE * GRID_SIDE, latent_dim, args.seed)))
     grid_path = out_dir / f"{name}.png"
     plotting.image_grid(grid, grid_path, GRID_SIDE, GRID_SIDE, title=name)
     print(f"wrote {grid_path}")
     if args.csv or args.png_dir:
         count = args.samples or DEFAULT_SAMPLES
         # Another seed than the grid's, so the files do not start with the grid's images.
-        pixels = to_pixels(generate(generator, sample_codes(count, latent_dim, args.seed + 1)))
+        pixels = to_pixels(images(sample_codes(count, latent_dim, args.seed + 1)))
         if args.csv:
             io.write_csv(images_frame(pixels), args.csv)
             print(f"wrote {count} images to {args.csv}")
@@ -164,25 +174,25 @@ def write_outputs(generator, settings, args, name):
             print(f"wrote {count} PNG images to {args.png_dir}")
     if getattr(args, "mix", False):
         path = out_dir / f"{name}_mix.png"
-        mixing_grid(generator, latent_dim, args.seed, psi, path)
+        mixing_grid(generator, latent_dim, args.seed, psi, path, centres)
         print(f"wrote {path}")
     if getattr(args, "interpolate", False):
         path = out_dir / f"{name}_interpolation.png"
-        walk = latent_walk(generator, settings, args.seed, psi)
+        walk = latent_walk(generator, settings, args.seed, psi, centres)
         plotting.image_grid(walk, path, 1, len(walk), title=f"{name}: latent walk")
         print(f"wrote {path}")
 
 
-def mixing_grid(generator, latent_dim, seed, psi, path):
+def mixing_grid(generator, latent_dim, seed, psi, path, centres=None):
     """The paper's style-mixing figure: the top row's images give the fine styles of their column, the left
     column's give the coarse styles (4x4-8x8) of their row; the other cells mix the two."""
     coarse_codes = sample_codes(MIX_ROWS, latent_dim, seed)
     fine_codes = sample_codes(MIX_COLUMNS, latent_dim, seed + 1)
-    coarse_images = to_pixels(generate(generator, coarse_codes))
-    fine_images = to_pixels(generate(generator, fine_codes))
+    coarse_images, fine_images = (to_pixels(synthesize(generator, style.styles(generator, codes, psi, centres)))
+                                  for codes in (coarse_codes, fine_codes))
     rows = np.repeat(coarse_codes, MIX_COLUMNS, axis=0)
     columns = np.tile(fine_codes, (MIX_ROWS, 1))
-    mixed = to_pixels(synthesize(generator, mixed_styles(generator, rows, columns, psi)))
+    mixed = to_pixels(synthesize(generator, mixed_styles(generator, rows, columns, psi, centres)))
     blank = np.zeros_like(fine_images[:1])
     cells = [blank, fine_images]
     for row in range(MIX_ROWS):
@@ -191,12 +201,12 @@ def mixing_grid(generator, latent_dim, seed, psi, path):
                         title="coarse styles from the left column, fine styles from the top row")
 
 
-def latent_walk(generator, settings, seed, psi=1.0):
+def latent_walk(generator, settings, seed, psi=1.0, centres=None):
     """WALK_FRAMES pixels images on the straight line between two codes' w (StyleGAN) or z (ProGAN)."""
     ends = sample_codes(2, settings["latent_dim"], seed)
     steps = np.linspace(0.0, 1.0, WALK_FRAMES, dtype="float32")[:, None]
     if settings["model"] == STYLEGAN:
-        ws = np.asarray(style.styles(generator, ends, psi))
+        ws = np.asarray(style.styles(generator, ends, psi, centres))
         return to_pixels(synthesize(generator, ws[:1] + steps[:, :, None] * (ws[1:] - ws[:1])))
     return to_pixels(generate(generator, ends[:1] + steps * (ends[1:] - ends[:1])))
 
