@@ -24,7 +24,7 @@ class ScenarioDefaults(cli.TrainingDefaults):
 
     window: int = 20
     vol_window: int = 20
-    condition: str = "garch-vol"
+    condition: str = "gjr-vol"
     hs_window: int = 250
     csv_samples: int = 1000
     evaluate_samples: int = 20000
@@ -120,7 +120,7 @@ def train(args):
     training.train(model, dataset, args.steps, out_dir, resume=args.resume, overwrite=args.overwrite,
                    checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
                    write_samples=write_samples)
-    settings = scenarios.calibrate_spread(model.generator, settings, x, regimes, args.seed)
+    settings = scenarios.calibrate_moments(model.generator, settings, x, regimes, args.seed)
     h5_path, keras_path, sidecar = scenarios.save_generator(model.generator, out_dir / f"{NAME}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "
           f"and settings {sidecar}")

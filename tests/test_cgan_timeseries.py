@@ -180,18 +180,40 @@ def test_generation_follows_regime_and_seed():
     assert np.abs(low - scenarios.generate_standardized(generator, np.full(5, 0), seed=4)).mean() > 1e-4
 
 
-def test_spread_calibration_pins_each_regimes_spread_to_the_training_windows():
+def test_moment_calibration_pins_each_regimes_daily_mean_and_covariance_to_the_training_windows():
     generator = networks.build_generator(8, WINDOW, len(ASSETS), 3)
-    regimes = np.repeat([0, 1, 2], 400)
-    spread = np.array([0.5, 1.0, 3.0])[regimes][:, None, None] * np.linspace(0.5, 1.5, WINDOW)[None, :, None]
-    x = np.random.default_rng(0).standard_normal((len(regimes), WINDOW, len(ASSETS))) * spread
-    settings = scenarios.calibrate_spread(generator, {}, x, regimes, seed=0)
+    regimes = np.repeat([0, 1, 2], 600)
+    rng = np.random.default_rng(0)
+    # Per regime its own spread, drift and correlation of the first two assets.
+    mixing = {index: np.array([[scale, 0, 0], [scale * rho, scale * np.sqrt(1 - rho ** 2), 0], [0, 0, scale]])
+              for index, (scale, rho) in enumerate([(0.5, 0.9), (1.0, 0.0), (3.0, -0.5)])}
+    x = np.stack([rng.standard_normal((WINDOW, len(ASSETS))) @ mixing[regime].T for regime in regimes])
+    x += np.array([-0.2, 0.0, 0.3])[regimes][:, None, None]
+    settings = scenarios.calibrate_moments(generator, {}, x, regimes, seed=0)
     for index in range(3):
-        calibrated = scenarios.generate_calibrated(generator, settings, np.full(4000, index), seed=7)
-        np.testing.assert_allclose(calibrated.std(axis=0), x[regimes == index].std(axis=0), rtol=0.1)
-    # A sidecar written before the calibration existed generates the network's output as it is.
+        real = x[regimes == index]
+        calibrated = scenarios.generate_calibrated(generator, settings, np.full(20000, index), seed=7)
+        np.testing.assert_allclose(calibrated.mean(axis=0), real.mean(axis=0), atol=0.05 * mixing[index][0, 0])
+        for day in (0, WINDOW - 1):
+            np.testing.assert_allclose(np.cov(calibrated[:, day].T), np.cov(real[:, day].T),
+                                       atol=0.1 * mixing[index][0, 0] ** 2)
+    # Sidecars written before it generate as they did: a per-day spread ratio, or the network's output.
+    spread = {name: np.full((WINDOW, len(ASSETS)), 2.0).tolist() for name in ("low", "mid", "high")}
+    np.testing.assert_allclose(scenarios.generate_calibrated(generator, {"spread_scale": spread}, np.zeros(3, int), 1),
+                               2 * scenarios.generate_standardized(generator, np.zeros(3, int), seed=1), rtol=1e-6)
     np.testing.assert_array_equal(scenarios.generate_calibrated(generator, {}, np.zeros(3, int), seed=1),
                                   scenarios.generate_standardized(generator, np.zeros(3, int), seed=1))
+
+
+def test_gaussian_transport_maps_one_covariance_onto_another_and_moves_nothing_it_need_not():
+    source = np.array([[1.0, 0.3], [0.3, 2.0]])
+    target = np.array([[0.5, -0.2], [-0.2, 1.5]])
+    transport = scenarios.gaussian_transport(source, target)
+    np.testing.assert_allclose(transport, transport.T, atol=1e-12)
+    np.testing.assert_allclose(transport @ source @ transport, target, atol=1e-12)
+    np.testing.assert_allclose(scenarios.gaussian_transport(source, source), np.eye(2), atol=1e-12)
+    # One asset: the ratio of the standard deviations.
+    assert scenarios.gaussian_transport(4.0, 9.0)[0, 0] == pytest.approx(1.5)
 
 
 def test_steps_update_only_their_network():
@@ -243,11 +265,15 @@ def test_training_writes_generator_sidecar_and_checkpoint(trained):
     assert settings["assets"] == ASSETS and settings["window"] == WINDOW
     low, high = (np.array(settings["regime_asset_vol"][name]) for name in ("low", "high"))
     assert np.all(high > low) and len(settings["regime_thresholds"]) == 2
-    # The default volatility state is GARCH(1,1), fitted on the training period: one set per asset, at most
-    # integrated (alpha + beta = 1 on this market of abrupt calm and stormy blocks).
-    assert settings["condition"] == "garch-vol" and len(settings["vol_params"]["assets"]) == len(ASSETS)
-    for omega, alpha, beta in settings["vol_params"]["assets"] + [settings["vol_params"]["portfolio"]]:
-        assert omega > 0 and alpha >= 0 and beta >= 0 and alpha + beta <= 1 + 1e-9
+    # The default volatility state is GJR-GARCH(1,1), fitted on the training period: one set per asset, at
+    # most integrated (alpha + beta + gamma / 2 = 1 on this market of abrupt calm and stormy blocks).
+    assert settings["condition"] == "gjr-vol" and len(settings["vol_params"]["assets"]) == len(ASSETS)
+    for omega, alpha, beta, gamma in settings["vol_params"]["assets"] + [settings["vol_params"]["portfolio"]]:
+        assert omega > 0 and min(alpha, beta, gamma) >= 0 and alpha + beta + gamma / 2 <= 1 + 1e-9
+    # The moment calibration: per regime a mean and a cross-asset map for every day of the window.
+    for fit in settings["moment_calibration"].values():
+        assert np.shape(fit["transform"]) == (WINDOW, len(ASSETS), len(ASSETS))
+        assert np.shape(fit["real_mean"]) == np.shape(fit["generated_mean"]) == (WINDOW, len(ASSETS))
 
 
 @pytest.mark.slow

@@ -44,6 +44,33 @@ def test_garch_fit_recovers_simulated_parameters():
     assert fitted[0] / (1 - fitted[1] - fitted[2]) == pytest.approx(omega / (1 - alpha - beta), rel=0.2)
 
 
+def test_gjr_filter_weighs_a_fall_more_than_a_rise_of_the_same_size():
+    # Day 2 of "up" rises 3%, day 2 of "down" falls 3%; the same parameters otherwise.
+    returns = pd.DataFrame({"up": RETURNS, "down": [0.01, -0.02, -0.03, 0.0, -0.01]})
+    params = [[1e-5, 0.05, 0.8, 0.1]] * 2
+    volatility = data.trailing_volatility(returns, 2, "gjr-vol", params).to_numpy()
+    start = (0.01 ** 2 + 0.02 ** 2) / 2
+    up = 1e-5 + 0.05 * 0.03 ** 2 + 0.8 * start
+    down = 1e-5 + (0.05 + 0.1) * 0.03 ** 2 + 0.8 * start
+    np.testing.assert_allclose(volatility[2] ** 2, [up, down], rtol=1e-12)
+    # Day 4 falls 1% in both: the leverage term applies to both.
+    np.testing.assert_allclose(volatility[4] ** 2, 1e-5 + 0.15 * 0.01 ** 2 + 0.8 * (1e-5 + 0.8 * volatility[2] ** 2),
+                               rtol=1e-12)
+
+
+def test_gjr_fit_recovers_a_simulated_leverage_term():
+    omega, alpha, beta, gamma = 2e-6, 0.02, 0.9, 0.12
+    rng = np.random.default_rng(1)
+    returns, variance = np.empty(8000), omega / (1 - alpha - beta - gamma / 2)
+    for day in range(len(returns)):
+        returns[day] = np.sqrt(variance) * rng.standard_normal()
+        variance = omega + (alpha + gamma * (returns[day] < 0)) * returns[day] ** 2 + beta * variance
+    fitted = data.fit_garch(returns, np.arange(len(returns)), leverage=True)
+    assert len(fitted) == 4
+    assert fitted[3] == pytest.approx(gamma, abs=0.04) and fitted[1] == pytest.approx(alpha, abs=0.03)
+    assert len(data.fit_garch(returns, np.arange(len(returns)))) == 3
+
+
 # ---- VaR backtests --------------------------------------------------------------------------------
 def test_conditional_coverage_is_the_sum_of_both_likelihood_ratios():
     hits = np.array([0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0], dtype=bool)

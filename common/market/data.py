@@ -16,7 +16,7 @@ import pandas as pd
 
 from common.datafiles import resolve_data_dir
 from common.errors import ToolkitError, first_line
-from common.market.names import CONDITIONS, PERIOD_KEYS, REGIME_NAMES
+from common.market.names import CONDITIONS, FITTED_CONDITIONS, PERIOD_KEYS, REGIME_NAMES
 
 # The default portfolio: series shipped with the `arch` package (module, price column).
 ARCH_SERIES = {"SP500": ("sp500", "Adj Close"), "NASDAQ": ("nasdaq", "Adj Close"), "WTI": ("wti", "DCOILWTICO")}
@@ -181,70 +181,80 @@ def period_positions(index, start, end):
 
 
 # ---- volatility and regimes --------------------------------------------------------------------
-def variance_filter(returns, omega, alpha, beta, window):
-    """Variance known at each close, sigma2_t = omega + alpha r_t^2 + beta sigma2_{t-1} (array like `returns`).
+def variance_filter(returns, omega, alpha, beta, window, leverage=0.0):
+    """Variance known at each close, sigma2_t = omega + (alpha + leverage [r_t < 0]) r_t^2 + beta sigma2_{t-1}
+    (array like `returns`).
 
-    `returns` (days,) or (days, columns); omega, alpha, beta scalars or (columns,). The recursion
-    starts at row window-1 from the mean square of the first `window` returns (all known by then);
-    earlier rows are NaN. RiskMetrics' EWMA is omega = 0, alpha = 1 - decay, beta = decay.
+    `returns` (days,) or (days, columns); omega, alpha, beta, leverage scalars or (columns,). The
+    recursion starts at row window-1 from the mean square of the first `window` returns (all known
+    by then); earlier rows are NaN. RiskMetrics' EWMA is omega = 0, alpha = 1 - decay, beta = decay;
+    GARCH(1,1) has leverage 0, GJR-GARCH(1,1) a positive one.
     """
-    squared = np.asarray(returns, dtype=float) ** 2
+    values = np.asarray(returns, dtype=float)
+    squared = values ** 2
     variance = np.full(squared.shape, np.nan)
     if len(squared) < window:
         return variance
-    omega, alpha, beta = (np.broadcast_to(np.asarray(value, dtype=float), squared.shape[1:])
-                          for value in (omega, alpha, beta))
+    omega, alpha, beta, leverage = (np.broadcast_to(np.asarray(value, dtype=float), squared.shape[1:])
+                                    for value in (omega, alpha, beta, leverage))
     variance[window - 1] = squared[:window].mean(axis=0)
     for row in range(window, len(squared)):
-        variance[row] = omega + alpha * squared[row] + beta * variance[row - 1]
+        variance[row] = omega + (alpha + leverage * (values[row] < 0)) * squared[row] + beta * variance[row - 1]
     return variance
 
 
-def fit_garch(returns, positions):
-    """GARCH(1,1) parameters [omega, alpha, beta] (return units) of a zero-mean series, fitted on `positions`.
+def fit_garch(returns, positions, leverage=False):
+    """GARCH(1,1) parameters [omega, alpha, beta] (return units) of a zero-mean series, fitted on `positions`;
+    with `leverage`, GJR-GARCH(1,1) parameters [omega, alpha, beta, gamma] (gamma: the extra weight of a fall).
 
     Gaussian quasi-maximum likelihood with `arch`, on returns in percent (where it converges reliably).
     """
     from arch import arch_model
 
     values = np.asarray(returns, dtype=float) * PERCENT
-    fitted = arch_model(values, mean="Zero", vol="GARCH", p=1, q=1, dist="normal").fit(
+    fitted = arch_model(values, mean="Zero", vol="GARCH", p=1, o=int(leverage), q=1, dist="normal").fit(
         first_obs=int(positions[0]), last_obs=int(positions[-1]) + 1, disp="off")
-    return [float(fitted.params["omega"]) / PERCENT ** 2, float(fitted.params["alpha[1]"]),
-            float(fitted.params["beta[1]"])]
+    params = [float(fitted.params["omega"]) / PERCENT ** 2, float(fitted.params["alpha[1]"]),
+              float(fitted.params["beta[1]"])]
+    return params + [float(fitted.params["gamma[1]"])] if leverage else params
 
 
 def volatility_params(prices, weights, condition, train_period):
-    """What the volatility filter needs beyond the data: GARCH parameters for "garch-vol", else None.
+    """What the volatility filter needs beyond the data: GARCH parameters for "garch-vol" and "gjr-vol",
+    else None.
 
-    Returns {"assets": [[omega, alpha, beta] per asset], "portfolio": [omega, alpha, beta]}, each
-    fitted on the training period's returns (the portfolio's are its daily simple returns).
+    Returns {"assets": [parameters per asset], "portfolio": parameters}, each [omega, alpha, beta]
+    (plus gamma for "gjr-vol"), fitted on the training period's returns (the portfolio's are its daily
+    simple returns).
     """
-    if condition != "garch-vol":
+    if condition not in FITTED_CONDITIONS:
         return None
     returns = log_returns(prices)
     positions = period_positions(returns.index, *train_period)
-    return {"assets": [fit_garch(returns[asset], positions) for asset in returns.columns],
-            "portfolio": fit_garch(daily_portfolio_returns(returns, weights), positions)}
+    leverage = condition == "gjr-vol"
+    return {"assets": [fit_garch(returns[asset], positions, leverage) for asset in returns.columns],
+            "portfolio": fit_garch(daily_portfolio_returns(returns, weights), positions, leverage)}
 
 
 def trailing_volatility(returns, window, method=CONDITIONS[0], params=None):
     """Volatility known at each day's close, from that day's and earlier returns (DataFrame like `returns`).
 
     "realized-vol": standard deviation of the last `window` returns. "ewma-vol": RiskMetrics
-    exponentially weighted volatility (decay EWMA_DECAY). "garch-vol": the GARCH(1,1) variance with
-    `params` ([omega, alpha, beta] per column, (columns, 3)). The first window-1 rows are NaN.
+    exponentially weighted volatility (decay EWMA_DECAY). "garch-vol" / "gjr-vol": the GARCH(1,1) /
+    GJR-GARCH(1,1) variance with `params` ([omega, alpha, beta] / [omega, alpha, beta, gamma] per
+    column). The first window-1 rows are NaN.
     """
     frame = pd.DataFrame(returns)
     if method == "realized-vol":
         return frame.rolling(window).std()
     if method == "ewma-vol":
         variance = variance_filter(frame.to_numpy(), 0.0, 1 - EWMA_DECAY, EWMA_DECAY, window)
-    elif method == "garch-vol":
+    elif method in FITTED_CONDITIONS:
         if params is None:
-            raise ToolkitError("--condition garch-vol needs GARCH parameters fitted on the training period")
-        omega, alpha, beta = np.asarray(params, dtype=float).reshape(-1, 3).T
-        variance = variance_filter(frame.to_numpy(), omega, alpha, beta, window)
+            raise ToolkitError(f"--condition {method} needs GARCH parameters fitted on the training period")
+        columns = np.asarray(params, dtype=float).reshape(frame.shape[1], -1)
+        leverage = columns[:, 3] if columns.shape[1] > 3 else 0.0
+        variance = variance_filter(frame.to_numpy(), columns[:, 0], columns[:, 1], columns[:, 2], window, leverage)
     else:
         raise ToolkitError(f"--condition must be one of {', '.join(CONDITIONS)}; got {method!r}")
     return pd.DataFrame(np.sqrt(variance), index=frame.index, columns=frame.columns)
@@ -306,7 +316,7 @@ class Market:
 def build_market(prices, weights, vol_window, condition, vol_floor, vol_params=None):
     """The Market of `prices` (aligned DataFrame); `vol_floor` (assets,) bounds asset volatility below.
 
-    `vol_params`: what `volatility_params` returns for `condition` (None unless "garch-vol").
+    `vol_params`: what `volatility_params` returns for `condition` (None unless fitted).
     """
     params = vol_params or {}
     returns = log_returns(prices)

@@ -2,11 +2,12 @@
 
 What the networks see. A window is `window` consecutive daily log returns of every asset, shape
 (window, assets). Each window is divided by the assets' volatility known at the close before it
-starts (by default GARCH(1,1)-filtered, see data.trailing_volatility) and by a per-asset
+starts (by default GJR-GARCH(1,1)-filtered, see data.trailing_volatility) and by a per-asset
 `return_scale`, so the networks work on unit-scale "devolatilised" returns x. The condition is the
 volatility regime (low / mid / high: terciles of the portfolio's volatility in the training period)
-on that same day, one-hot (batch, 3). Scenarios in return units are x * spread_scale * return_scale
-* sigma, with sigma the volatilities of the day the scenario starts from (backtest, per-regime
+on that same day, one-hot (batch, 3). Scenarios in return units are calibrate(x) * return_scale
+* sigma (calibrate: the regime's per-day mean and covariance map, see calibrate_moments), with sigma
+the volatilities of the day the scenario starts from (backtest, per-regime
 comparison) or, with only a regime given, that regime's median training volatilities (stored in the
 sidecar). This is the split of filtered historical simulation and GARCH -- level from the state,
 shape from the model -- with the GAN learning the shape: fat tails, volatility clustering,
@@ -14,9 +15,9 @@ cross-asset dependence and how each regime's volatility tends to mean-revert wit
 
 The sidecar `<stem>.json` beside the generator holds everything generation needs without data:
 assets, weights, window, vol_window, condition, regimes, vol_floor, vol_params (the GARCH parameters
-of "garch-vol", else null), latent_dim, the train and test periods, the data source,
+of "garch-vol" and "gjr-vol", else null), latent_dim, the train and test periods, the data source,
 regime_thresholds (2,), return_scale (assets,), regime_asset_vol (regime name -> (assets,)) and
-spread_scale (regime name -> (window, assets), see calibrate_spread; absent in older sidecars).
+moment_calibration (see calibrate_moments; older sidecars hold spread_scale or neither).
 """
 
 import numpy as np
@@ -84,19 +85,45 @@ def training_examples(market, starts, settings):
     return x.astype("float32"), regimes.astype("int32")
 
 
-def calibrate_spread(generator, settings, x, regimes, seed):
-    """Settings plus "spread_scale": per regime, the real / generated standard deviation (window, assets).
+def calibrate_moments(generator, settings, x, regimes, seed):
+    """Settings plus "moment_calibration": per regime, the affine map that gives each day of the generated
+    windows the training windows' mean and cross-asset covariance.
 
     x (N, window, assets) and regimes (N,): the training windows the generator learned. The GAN
-    learns the shape of the windows, but how wide it draws each day of them varies by about 15%
-    from one training seed to the next; pinning each regime's, day's and asset's standard deviation
-    to the training windows' leaves tails, clustering and dependence to the GAN.
+    learns the shape of the windows, but from one training seed to the next it draws each day up to
+    15% too wide or too narrow, with a drift of up to 0.15 standard deviations, and correlations of
+    oil with the stock indices from -0.2 to +0.3 (real: 0.05-0.2); the portfolio's spread follows.
+    Per day t the map is x_t -> mean_real_t + (x_t - mean_generated_t) T_t, with T_t the optimal
+    transport map between Gaussians of the generated and the real covariance (symmetric, the linear map
+    closest to the identity that matches them; for one asset the ratio of standard deviations). Tails,
+    volatility clustering across days and the shape of the dependence stay the GAN's.
+    Stored per regime name: "generated_mean" and "real_mean" (window, assets), "transform"
+    (window, assets, assets).
     """
-    scales = {}
+    calibration = {}
     for index, name in enumerate(REGIME_NAMES):
         generated = generate_standardized(generator, np.full(CALIBRATION_SAMPLES, index), seed + index)
-        scales[name] = (x[regimes == index].std(axis=0) / generated.std(axis=0)).tolist()
-    return {**settings, "spread_scale": scales}
+        real = x[regimes == index]
+        transforms = [gaussian_transport(np.cov(generated[:, day].T), np.cov(real[:, day].T))
+                      for day in range(x.shape[1])]
+        calibration[name] = {"generated_mean": generated.mean(axis=0).tolist(), "real_mean": real.mean(axis=0).tolist(),
+                             "transform": np.stack(transforms).tolist()}
+    return {**settings, "moment_calibration": calibration}
+
+
+def gaussian_transport(source_cov, target_cov):
+    """The symmetric (assets, assets) map T with T source_cov T = target_cov that moves points least: the
+    optimal transport map between zero-mean Gaussians, S^-1/2 (S^1/2 C S^1/2)^1/2 S^-1/2."""
+    source_root = _symmetric_power(np.atleast_2d(source_cov), 0.5)
+    source_inverse_root = _symmetric_power(np.atleast_2d(source_cov), -0.5)
+    middle = _symmetric_power(source_root @ np.atleast_2d(target_cov) @ source_root, 0.5)
+    return source_inverse_root @ middle @ source_inverse_root
+
+
+def _symmetric_power(matrix, power):
+    """matrix^power of a symmetric positive definite matrix, through its eigendecomposition."""
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (vectors * values ** power) @ vectors.T
 
 
 # ---- the generator and its sidecar, side by side -----------------------------------------------
@@ -142,15 +169,27 @@ def generate_standardized(generator, regimes, seed):
 
 
 def generate_calibrated(generator, settings, regimes, seed):
-    """Network output times the regime's spread calibration (N, window, assets), for int regimes (N,).
+    """Network output after the regime's calibration (N, window, assets), for int regimes (N,).
 
-    A generator saved without "spread_scale" in its settings is used as it is.
+    Sidecars written before "moment_calibration" existed hold a per-day standard-deviation ratio
+    ("spread_scale", regime name -> (window, assets)) or nothing; they are used as they are.
     """
     x = generate_standardized(generator, regimes, seed)
-    if "spread_scale" not in settings:
-        return x
-    scales = np.array([settings["spread_scale"][name] for name in REGIME_NAMES])
-    return x * scales[np.asarray(regimes, dtype=int)]
+    regimes = np.asarray(regimes, dtype=int)
+    if "moment_calibration" in settings:
+        calibrated = np.empty_like(x)
+        for index, name in enumerate(REGIME_NAMES):
+            chosen = regimes == index
+            if chosen.any():
+                fit = {key: np.asarray(value, dtype=x.dtype)
+                       for key, value in settings["moment_calibration"][name].items()}
+                calibrated[chosen] = fit["real_mean"] + np.einsum("nta,tab->ntb", x[chosen] - fit["generated_mean"],
+                                                                   fit["transform"])
+        return calibrated
+    if "spread_scale" in settings:
+        scales = np.array([settings["spread_scale"][name] for name in REGIME_NAMES])
+        return x * scales[regimes]
+    return x
 
 
 def to_returns(x, sigma, settings):
