@@ -25,8 +25,8 @@ class StyleGANDefaults(cli.TrainingDefaults):
     mapping_layers: int = 2
 
 
-# About 36 minutes at 32x32 on 2 idle CPU cores (0.178 s/step measured over 300 steps; docs/stylegan.md).
-DEFAULTS = StyleGANDefaults(steps=12000, batch_size=32, learning_rate=2.5e-3, latent_dim=128)
+# About 54 minutes at 32x32 on 2 idle CPU cores (0.178 s/step measured over 300 steps; docs/stylegan.md).
+DEFAULTS = StyleGANDefaults(steps=18000, batch_size=32, learning_rate=2.5e-3, latent_dim=128)
 
 
 def build_parser():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from common import training
+from common.errors import ToolkitError
 from common.images import progressive
 from common.images.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
 from tests.conftest import ROOT
@@ -88,6 +89,16 @@ def test_minibatch_stddev_adds_one_feature_map_that_measures_the_batch_spread():
 def test_phase_plan_grows_from_4x4_with_a_fade_and_a_stable_phase_per_doubling():
     assert [phase.name for phase in progressive.phase_plan(16)] == [
         "4x4_stable", "8x8_fade", "8x8_stable", "16x16_fade", "16x16_stable"]
+
+
+def test_the_last_phase_has_its_own_length_and_resume_names_its_flag(tmp_path):
+    assert progressive.phase_lengths(16, steps=3, fade_steps=2, final_steps=7) == [3, 2, 3, 2, 7]
+    gans = progressive.build_phases(networks(8), 1e-3, steps=4, fade_steps=4)
+    gans[2].g_optimizer.iterations.assign(6)
+    training.save_checkpoint(gans[2], progressive.phase_dir(tmp_path, 2, 8) / training.CHECKPOINT_FILE)
+    assert progressive.resume_point(gans, [4, 4, 9], tmp_path, 8) == (2, True)
+    with pytest.raises(ToolkitError, match="--final-steps must exceed 6 to train on; got 6"):
+        progressive.resume_point(gans, [4, 4, 6], tmp_path, 8)
 
 
 def test_fade_in_alpha_follows_the_step_and_real_images_are_blended_the_same_way():
@@ -188,9 +199,9 @@ def test_progan_trains_end_to_end_and_resumes(tmp_path, tiny_data_dir):
     common = ["--dataset", "mnist", "--data-dir", str(tiny_data_dir), "--resolution", "8", "--batch-size", "8",
               "--max-filters", "8", "--latent-dim", str(LATENT), "--out-dir", str(out), "--checkpoint-every", "2",
               "--sample-every", "2"]
-    assert progan.main([*common, "--steps", "2", "--fade-steps", "2"]) == 0
+    assert progan.main([*common, "--steps", "2", "--fade-steps", "2", "--final-steps", "2"]) == 0
     settings = json.loads((out / "progan_mnist.json").read_text())
     assert (settings["model"], settings["resolution"], settings["channels"]) == ("progan", 8, 1)
-    assert progan.main([*common, "--steps", "4", "--fade-steps", "2", "--resume"]) == 0
+    assert progan.main([*common, "--steps", "2", "--fade-steps", "2", "--final-steps", "4", "--resume"]) == 0
     assert (out / "3_8x8_stable" / "samples" / "step_000004.png").is_file()
     assert (ROOT / "progan.py").is_file()

@@ -252,9 +252,12 @@ def build_phases(networks, learning_rate, steps, fade_steps):
     return gans
 
 
-def phase_lengths(resolution, steps, fade_steps):
-    """Steps of each phase of `phase_plan(resolution)`."""
-    return [fade_steps if phase.kind == FADE else steps for phase in phase_plan(resolution)]
+def phase_lengths(resolution, steps, fade_steps, final_steps):
+    """Steps of each phase of `phase_plan(resolution)`: `fade_steps` for fade-ins, `steps` for
+    stabilisations, `final_steps` for the last one, at full resolution (the paper's runs also spend
+    their remaining images there)."""
+    lengths = [fade_steps if phase.kind == FADE else steps for phase in phase_plan(resolution)]
+    return lengths[:-1] + [final_steps]
 
 
 def phase_dir(out_dir, index, resolution):
@@ -269,7 +272,7 @@ def resume_point(gans, lengths, out_dir, resolution):
     complete, they are restored here and the next phase starts from its first step.
     """
     checkpoints = [phase_dir(out_dir, index, resolution) / training.CHECKPOINT_FILE for index in range(len(gans))]
-    return training.resume_phase(gans, lengths, checkpoints)
+    return training.resume_phase(gans, lengths, checkpoints, steps_flag="--final-steps")
 
 
 def train_progressively(gans, dataset, lengths, out_dir, *, resume, overwrite, checkpoint_every, sample_every,
