@@ -24,7 +24,7 @@ from common.market.names import CONDITIONS  # noqa: E402
 
 TRAIN_PERIOD = ("1999-01-01", "2014-12-31")
 TEST_PERIOD = ("2015-01-01", "2018-12-31")
-# The default portfolio and the two the issue asked to try the same defaults on: asset -> weight.
+# The default portfolio and two others the same defaults are tried on: asset -> weight.
 PORTFOLIOS = {"SP500+NASDAQ+WTI 1/3": {"SP500": 1 / 3, "NASDAQ": 1 / 3, "WTI": 1 / 3},
               "SP500 alone": {"SP500": 1.0},
               "0.7 NASDAQ + 0.3 WTI": {"NASDAQ": 0.7, "WTI": 0.3}}
