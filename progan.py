@@ -61,8 +61,8 @@ def run(args):
     record = {"steps": args.steps, "fade_steps": args.fade_steps, "final_steps": args.final_steps,
               "batch_size": args.batch_size,
               "phase_minutes": {phase: round(taken / 60, 2) for phase, taken in seconds.items()}}
-    synthesis.save_trained(gans[-1].generator, job.out_dir, job.name, synthesis.PROGAN, args.latent_dim, job.source,
-                           record)
+    synthesis.save_trained(gans[-1].final_generator, job.out_dir, job.name, synthesis.PROGAN, args.latent_dim,
+                           job.source, record)
 
 
 def main(argv=None):

@@ -319,6 +319,18 @@ def replica_mean(value):
     return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
 
+def follow_weights(average, model, batch_size, half_life_images):
+    """Move `average` (a model built like `model`) one step of an exponential moving average of `model`'s
+    weights: trainable ones to model + beta (average - model), beta = 0.5 ** (batch_size / half_life_images),
+    so a weight's past halves its say every `half_life_images` images; the others (buffers) are copied."""
+    beta = ops.power(0.5, ops.cast(batch_size, "float32") / half_life_images)
+    for averaged, current in zip(average.weights, model.weights):
+        if current.trainable:
+            averaged.assign(current + beta * (averaged - current))
+        else:
+            averaged.assign(current)
+
+
 def step_logs(logs):
     """A train step's logs of scalars, shaped for Keras: across workers it averages each log over its
     axis 0 (Keras 3.15), which a scalar lacks, so there each becomes a vector of one."""

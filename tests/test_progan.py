@@ -133,6 +133,23 @@ def test_resume_inside_a_fade_in_phase_gives_the_same_phase_and_alpha(tmp_path):
         2, False)
 
 
+def test_the_last_phase_saves_a_moving_average_of_g_that_follows_g():
+    gans = progressive.build_phases(networks(8), 1e-3, steps=4, fade_steps=4)
+    assert all(gan.generator_ema is None and gan.final_generator is gan.generator for gan in gans[:-1])
+    last = gans[-1]
+    assert last.final_generator is last.generator_ema and last.generator_ema in last.networks
+    last.start_average()
+    before = [np.array(weight) for weight in last.generator.weights]
+    for weight in last.generator.weights:
+        weight.assign(weight + 1.0)
+    last.auxiliary_steps(images(4, 8), None)
+    beta = 0.5 ** (4 / progressive.EMA_HALF_LIFE_IMAGES)
+    for average, old in zip(last.generator_ema.weights, before):
+        np.testing.assert_allclose(average, old + 1.0 - beta, atol=1e-5)
+    # The average has its own layers: G's next step does not move it.
+    assert not set(map(id, last.generator_ema.weights)) & set(map(id, last.generator.weights))
+
+
 def test_a_wgan_gp_step_trains_both_networks(snapshot, changed):
     gan = progressive.build_phases(networks(8), 1e-3, steps=2, fade_steps=2)[-1]
     before_d, before_g = snapshot(gan.discriminator.trainable_variables), snapshot(gan.generator.trainable_variables)

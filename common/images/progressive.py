@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common import training
-from common.gan import GAN, apply_gradients, float32, scaled_loss
+from common.gan import GAN, apply_gradients, float32, follow_weights, scaled_loss
 from common.images.layers import (
     LEAKY_SLOPE,
     EqualizedConv2D,
@@ -37,6 +37,9 @@ FULL_WIDTH_RESOLUTION = 8
 # WGAN-GP (Gulrajani et al. 2017) and the paper's drift term that keeps critic scores near 0.
 GRADIENT_PENALTY_WEIGHT = 10.0
 DRIFT_WEIGHT = 1e-3
+# The saved generator is a moving average of G's weights over the last phase: the paper's decay of
+# 0.999 per batch of 16 is a half-life of about 11k images.
+EMA_HALF_LIFE_IMAGES = 10_000
 # The paper's Adam: no momentum, beta_2 0.99.
 ADAM_BETAS = (0.0, 0.99)
 ADAM_EPSILON = 1e-8
@@ -85,6 +88,7 @@ class ProgressiveNetworks:
 
     def __init__(self, resolution, channels, latent_dim, max_filters):
         self.resolution, self.channels, self.latent_dim = resolution, channels, latent_dim
+        self.max_filters = max_filters
         sizes = resolutions_up_to(resolution)
         width = {size: filters_at(size, max_filters) for size in sizes}
         first = width[START_RESOLUTION]
@@ -129,6 +133,10 @@ class ProgressiveNetworks:
             EqualizedDense(1, gain=1.0, name="critic"),
         ]
 
+    def twin(self):
+        """Fresh layers of the same settings (for the moving average of G's weights)."""
+        return ProgressiveNetworks(self.resolution, self.channels, self.latent_dim, self.max_filters)
+
     def generator(self, resolution, fading=False):
         """Noise (batch, latent_dim) -> images (batch, r, r, channels), linear output (no tanh, as in the paper)."""
         noise = keras.Input((self.latent_dim,), name="noise")
@@ -172,12 +180,34 @@ class ProgressiveGAN(GAN):
     as the generator's output: the r/2 image upsampled, moving to the r image as alpha rises.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, source_resolution, fade_steps=None, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, source_resolution, fade_steps=None, generator_ema=None,
+                 **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.resolution = int(generator.outputs[0].shape[1])
         self.pool = source_resolution // self.resolution
         self.fade_steps = fade_steps
         self.fades = [layer for net in (generator, discriminator) for layer in net.layers if isinstance(layer, FadeIn)]
+        self.generator_ema = generator_ema
+
+    @property
+    def networks(self):
+        return [self.generator, self.discriminator] + ([] if self.generator_ema is None else [self.generator_ema])
+
+    @property
+    def final_generator(self):
+        """The generator to sample and save: the moving average of G's weights where the phase keeps one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
+
+    def start_average(self):
+        """Start the moving average of G's weights from G's weights now (a phase's first step)."""
+        if self.generator_ema is not None:
+            self.generator_ema.set_weights(self.generator.get_weights())
+
+    def auxiliary_steps(self, real, real_conditions):
+        """After each step the moving average of G's weights, where the phase keeps one, follows G."""
+        if self.generator_ema is not None:
+            follow_weights(self.generator_ema, self.generator, ops.shape(real)[0], EMA_HALF_LIFE_IMAGES)
+        return {}
 
     def current_alpha(self):
         """Fade-in weight of the new block after the steps done so far: 0 -> 1 over `fade_steps`, else 1."""
@@ -242,11 +272,14 @@ def build_phases(networks, learning_rate, steps, fade_steps):
     `steps` and `fade_steps` are the lengths of stabilisation and fade-in phases.
     """
     gans = []
-    for phase in phase_plan(networks.resolution):
+    plan = phase_plan(networks.resolution)
+    for index, phase in enumerate(plan):
         fading = phase.kind == FADE
+        # The last phase, at full resolution, keeps the moving average of G's weights that gets saved.
+        average = networks.twin().generator(phase.resolution) if index == len(plan) - 1 else None
         gan = ProgressiveGAN(networks.generator(phase.resolution, fading),
                              networks.discriminator(phase.resolution, fading), networks.latent_dim,
-                             networks.resolution, fade_steps if fading else None)
+                             networks.resolution, fade_steps if fading else None, generator_ema=average)
         gan.compile(adam(learning_rate), adam(learning_rate))
         gans.append(gan)
     return gans
@@ -291,11 +324,13 @@ def train_progressively(gans, dataset, lengths, out_dir, *, resume, overwrite, c
             phase = phase_plan(resolution)[index]
             print(f"phase {index + 1}/{len(gans)} ({phase.name}): {lengths[index]} steps into {folder}")
             gan = gans[index]
+            if not continuing:
+                gan.start_average()
             started = time.monotonic()
             training.train(gan, dataset, lengths[index], folder, resume=continuing, folder=claimed,
                            checkpoint_every=checkpoint_every, sample_every=sample_every,
-                           write_samples=lambda step, gan=gan, folder=folder: write_samples(gan.generator, step,
-                                                                                            folder))
+                           write_samples=lambda step, gan=gan, folder=folder: write_samples(gan.final_generator,
+                                                                                            step, folder))
             seconds[phase.name] = time.monotonic() - started
             continuing = False
     return seconds

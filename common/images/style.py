@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common.batching import predict_in_batches
-from common.gan import GAN, apply_gradients, float32, replica_mean, run_when, scaled_loss
+from common.gan import GAN, apply_gradients, float32, follow_weights, replica_mean, run_when, scaled_loss
 from common.images.layers import (
     EPSILON,
     HE_GAIN,
@@ -335,7 +335,8 @@ class StyleGAN(GAN):
         due = ops.equal(self.g_optimizer.iterations % self.r1_interval, 0)
         run_when(due, self.r1_step, real)
         self.follow_w_average(ops.shape(real)[0])
-        self.follow_weights(ops.shape(real)[0])
+        # G_ema follows G; buffers (w_avg) are copied.
+        follow_weights(self.generator_ema, self.generator, ops.shape(real)[0], EMA_HALF_LIFE_IMAGES)
         return {"r1_penalty": ops.convert_to_tensor(self.last_r1)}
 
     def r1_step(self, real):
@@ -359,15 +360,6 @@ class StyleGAN(GAN):
         mean = replica_mean(ops.mean(ops.cast(w, "float32"), axis=0))
         self.truncation.w_avg.assign(mean + W_AVERAGE_BETA * (self.truncation.w_avg - mean))
 
-    def follow_weights(self, batch_size):
-        """G_ema <- G + beta (G_ema - G) for trainable weights, beta from the half-life in images;
-        buffers (w_avg) are copied."""
-        beta = ops.power(0.5, ops.cast(batch_size, "float32") / EMA_HALF_LIFE_IMAGES)
-        for average, current in zip(self.generator_ema.weights, self.generator.weights):
-            if current.trainable:
-                average.assign(current + beta * (average - current))
-            else:
-                average.assign(current)
 
 
 def optimizers(learning_rate):
