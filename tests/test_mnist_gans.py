@@ -120,6 +120,20 @@ def test_dcgan_evaluate_reports_class_balance(tmp_path, trained):
 
 
 @pytest.mark.slow
+def test_evaluate_names_the_classes_of_the_dataset_it_judges(tmp_path, trained, capsys):
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    # The tiny MNIST file stands in for Fashion-MNIST: same layout, ten classes.
+    shutil.copy(trained["data"] / "mnist.npz", data / "fashion_mnist.npz")
+    assert dcgan_mnist.main(["--generator", str(trained["dcgan"]), "--evaluate", "--samples", "20",
+                             "--dataset", "fashion_mnist", "--data-dir", str(data), "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Ankle boot:" in out and "T-shirt/top:" in out and "class 9" not in out
+
+
+@pytest.mark.slow
 def test_dcgan_generator_in_cgan_script(tmp_path, trained, one_line_error):
     assert cgan_mnist.main(["--generator", str(trained["dcgan"]), "--digit", "3", "--out-dir", str(tmp_path)]) != 0
     one_line_error("must be a conditional generator")

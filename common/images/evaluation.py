@@ -10,7 +10,7 @@ from common.batching import predict_in_batches
 from common.cli import DEFAULT_GENERATE_DIR
 from common.images.data import MAX_PIXEL, images_to_unit_range, load_labelled_images
 from common.images.generation import cycling_labels, generate, sample_noise
-from common.images.names import CLASS_NAMES, MNIST
+from common.images.names import MNIST, class_names
 from common.images.options import DEFAULT_SAMPLES
 from common.io import write_json
 
@@ -53,22 +53,23 @@ def evaluate(
         "frechet_distance_real_floor": metrics.frechet_distance(metrics.embed(features, real_train), test_features),
     }
     print(f"{name}: {count} samples judged by {args.judge}")
+    names = class_names(dataset_name, split)
     if conditional:
         accuracy = metrics.per_class_accuracy(labels, predicted, num_classes)
         report["judge_accuracy_mean"] = float(np.mean(accuracy))
         report["judge_accuracy_per_class"] = [float(value) for value in accuracy]
         for label, value in enumerate(accuracy):
-            print(f"  class {label}: judge accuracy {value:6.1%}")
+            print(f"  {names[label]:>12}: judge accuracy {value:6.1%}")
         print(f"  mean judge accuracy {np.mean(accuracy):.2%} (min {np.min(accuracy):.2%})")
     else:
         fractions = metrics.class_fractions(predicted, num_classes)
         report["class_fractions"] = [float(value) for value in fractions]
         report["balanced"] = bool(np.all((fractions >= BALANCE_RANGE[0]) & (fractions <= BALANCE_RANGE[1])))
         for label, value in enumerate(fractions):
-            print(f"  class {label}: {value:6.1%} of samples")
+            print(f"  {names[label]:>12}: {value:6.1%} of samples")
         print(f"  every class within {BALANCE_RANGE[0]:.0%}..{BALANCE_RANGE[1]:.0%}: {report['balanced']}")
         histogram_path = Path(args.out_dir or DEFAULT_GENERATE_DIR) / f"{name}_class_histogram.png"
-        plotting.class_histogram(fractions, CLASS_NAMES[MNIST], histogram_path, expected=1 / num_classes,
+        plotting.class_histogram(fractions, names, histogram_path, expected=1 / num_classes,
                                  title=f"{name}: judge's classes of {count} samples")
         print(f"  histogram: {histogram_path}")
     print(f"  Fréchet distance (judge features) {report['frechet_distance']:.2f}; "
