@@ -50,9 +50,9 @@ def run(args):
                                args.learning_rate)
     training.train(gan, job.dataset, args.steps, job.out_dir, resume=args.resume, overwrite=args.overwrite,
                    checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
-                   write_samples=lambda step: job.write_samples(gan.generator_ema, step, job.out_dir))
+                   write_samples=lambda step: job.write_samples(gan.final_generator, step, job.out_dir))
     record = {"steps": args.steps, "batch_size": args.batch_size, "mapping_layers": args.mapping_layers}
-    synthesis.save_trained(gan.generator_ema, job.out_dir, job.name, synthesis.STYLEGAN, args.latent_dim, job.source,
+    synthesis.save_trained(gan.final_generator, job.out_dir, job.name, synthesis.STYLEGAN, args.latent_dim, job.source,
                            record)
 
 

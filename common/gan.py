@@ -46,16 +46,22 @@ class GAN(PrebuiltModel):
     Batches from the dataset are `(samples, labels)` pairs (labels unused here) or bare samples.
     The generator maps noise (batch, latent_dim) ~ N(0, 1) to samples; the discriminator maps
     samples to a logit (batch, 1), or to a nested structure of outputs in variants.
+    With `generator_ema` (a model built like the generator) the GAN also keeps an exponential moving
+    average of G's weights, with a half-life of `ema_half_life_images`, updated after every step and
+    checkpointed; it is the `final_generator` to sample and save.
     """
 
     # Losses of the updates `auxiliary_steps` makes after D's and G's, by name (none here).
     auxiliary_loss_names = ()
 
-    def __init__(self, generator, discriminator, latent_dim, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, generator_ema=None, ema_half_life_images=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
+        self.generator_ema = generator_ema
+        self.ema_half_life_images = ema_half_life_images
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         # Both networks are built functional models, so the GAN is usable as it stands (and
         # fit() must not try to build it by calling it on a data batch).
@@ -87,7 +93,22 @@ class GAN(PrebuiltModel):
     @property
     def networks(self):
         """The networks whose variables make up the GAN's state (checkpointed with the optimizers)."""
-        return [self.generator, self.discriminator]
+        return [self.generator, self.discriminator] + ([] if self.generator_ema is None else [self.generator_ema])
+
+    @property
+    def final_generator(self):
+        """The generator to sample and save: the moving average of G's weights where the GAN keeps one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
+
+    def start_average(self):
+        """Start the moving average of G's weights (if kept) from G's weights now."""
+        if self.generator_ema is not None:
+            self.generator_ema.set_weights(self.generator.get_weights())
+
+    def follow_average(self, batch_size):
+        """After a step of `batch_size` images, the moving average of G's weights (if kept) follows G."""
+        if self.generator_ema is not None:
+            follow_weights(self.generator_ema, self.generator, batch_size, self.ema_half_life_images)
 
     @property
     def optimizers(self):
@@ -180,6 +201,7 @@ class GAN(PrebuiltModel):
             d_loss = self.discriminator_step(real, real_conditions)
             g_loss = self.generator_step(ops.shape(real)[0])
         step_losses = {"d_loss": d_loss, "g_loss": g_loss, **self.auxiliary_steps(real, real_conditions)}
+        self.follow_average(ops.shape(real)[0])
         logs = {}
         for name, loss in step_losses.items():
             self.loss_trackers[name].update_state(loss)

@@ -142,7 +142,7 @@ def test_the_last_phase_saves_a_moving_average_of_g_that_follows_g():
     before = [np.array(weight) for weight in last.generator.weights]
     for weight in last.generator.weights:
         weight.assign(weight + 1.0)
-    last.auxiliary_steps(images(4, 8), None)
+    last.follow_average(4)
     beta = 0.5 ** (4 / progressive.EMA_HALF_LIFE_IMAGES)
     for average, old in zip(last.generator_ema.weights, before):
         np.testing.assert_allclose(average, old + 1.0 - beta, atol=1e-5)

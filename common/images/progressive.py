@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common import training
-from common.gan import GAN, apply_gradients, float32, follow_weights, scaled_loss
+from common.gan import GAN, apply_gradients, float32, scaled_loss
 from common.images.layers import (
     LEAKY_SLOPE,
     EqualizedConv2D,
@@ -180,34 +180,12 @@ class ProgressiveGAN(GAN):
     as the generator's output: the r/2 image upsampled, moving to the r image as alpha rises.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, source_resolution, fade_steps=None, generator_ema=None,
-                 **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, source_resolution, fade_steps=None, **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.resolution = int(generator.outputs[0].shape[1])
         self.pool = source_resolution // self.resolution
         self.fade_steps = fade_steps
         self.fades = [layer for net in (generator, discriminator) for layer in net.layers if isinstance(layer, FadeIn)]
-        self.generator_ema = generator_ema
-
-    @property
-    def networks(self):
-        return [self.generator, self.discriminator] + ([] if self.generator_ema is None else [self.generator_ema])
-
-    @property
-    def final_generator(self):
-        """The generator to sample and save: the moving average of G's weights where the phase keeps one."""
-        return self.generator if self.generator_ema is None else self.generator_ema
-
-    def start_average(self):
-        """Start the moving average of G's weights from G's weights now (a phase's first step)."""
-        if self.generator_ema is not None:
-            self.generator_ema.set_weights(self.generator.get_weights())
-
-    def auxiliary_steps(self, real, real_conditions):
-        """After each step the moving average of G's weights, where the phase keeps one, follows G."""
-        if self.generator_ema is not None:
-            follow_weights(self.generator_ema, self.generator, ops.shape(real)[0], EMA_HALF_LIFE_IMAGES)
-        return {}
 
     def current_alpha(self):
         """Fade-in weight of the new block after the steps done so far: 0 -> 1 over `fade_steps`, else 1."""
@@ -279,7 +257,8 @@ def build_phases(networks, learning_rate, steps, fade_steps):
         average = networks.twin().generator(phase.resolution) if index == len(plan) - 1 else None
         gan = ProgressiveGAN(networks.generator(phase.resolution, fading),
                              networks.discriminator(phase.resolution, fading), networks.latent_dim,
-                             networks.resolution, fade_steps if fading else None, generator_ema=average)
+                             networks.resolution, fade_steps if fading else None, generator_ema=average,
+                             ema_half_life_images=EMA_HALF_LIFE_IMAGES)
         gan.compile(adam(learning_rate), adam(learning_rate))
         gans.append(gan)
     return gans

@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from common.batching import predict_in_batches
-from common.gan import GAN, apply_gradients, float32, follow_weights, replica_mean, run_when, scaled_loss
+from common.gan import GAN, apply_gradients, float32, replica_mean, run_when, scaled_loss
 from common.images.layers import (
     EPSILON,
     HE_GAIN,
@@ -244,11 +244,6 @@ def set_noise(generator, enabled):
             layer.noise_enabled = enabled
 
 
-def set_truncation(generator, psi):
-    """Set the truncation psi of `generator` (1: none)."""
-    generator.get_layer("truncation").psi = float(psi)
-
-
 def styles(generator, z, psi=1.0, centres=None):
     """Per-layer styles (N, num_ws, latent_dim) of latent codes z (N, latent_dim), truncated by `psi`
     towards the mean w, or with `centres` (K, latent_dim) towards each w's nearest centre."""
@@ -279,7 +274,8 @@ class StyleGAN(GAN):
     """StyleGAN2 training on the one GAN loop: the networks, the regularisers and the averages as hooks.
 
     `generator` and `generator_ema` are two `build_generator` models of the same settings; the
-    second starts as a copy of the first and follows it as an exponential moving average. Batches
+    second starts as a copy of the first and follows it as the base GAN's moving average of G's weights
+    (buffers such as w_avg are copied after `auxiliary_steps` has moved them). Batches
     hold real images (batch, R, R, channels) in [-1, 1] (labels, if any, unused).
     """
 
@@ -287,9 +283,9 @@ class StyleGAN(GAN):
 
     def __init__(self, generator, discriminator, generator_ema, latent_dim, r1_gamma=R1_GAMMA,
                  r1_interval=R1_INTERVAL, mixing_probability=MIXING_PROBABILITY, **kwargs):
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
-        self.generator_ema = generator_ema
-        generator_ema.set_weights(generator.get_weights())
+        super().__init__(generator, discriminator, latent_dim, generator_ema=generator_ema,
+                         ema_half_life_images=EMA_HALF_LIFE_IMAGES, **kwargs)
+        self.start_average()
         self.mapping = generator.get_layer("mapping")
         self.synthesis = generator.get_layer("synthesis")
         self.truncation = generator.get_layer("truncation")
@@ -297,10 +293,6 @@ class StyleGAN(GAN):
         self.r1_gamma, self.r1_interval, self.mixing_probability = r1_gamma, r1_interval, mixing_probability
         self.last_r1 = keras.Variable(0.0, trainable=False, name="last_r1_penalty",
                                       aggregation="only_first_replica")
-
-    @property
-    def networks(self):
-        return [self.generator, self.discriminator, self.generator_ema]
 
     def sample_noise(self, batch_size):
         """Two latent codes per image (batch, 2, latent_dim): the second is used by style mixing."""
@@ -327,7 +319,8 @@ class StyleGAN(GAN):
         return ops.mean(ops.softplus(-fake_output))
 
     def auxiliary_steps(self, real, real_conditions):
-        """Lazy R1 on D every `r1_interval` steps, then the w average and G's weight average follow G.
+        """Lazy R1 on D every `r1_interval` steps, then the w average follows G (G's weight average follows
+        after this hook, in the base step).
 
         Reports the R1 penalty (mean squared gradient norm on real images, over the global batch) of
         the last step that took it.
@@ -335,8 +328,6 @@ class StyleGAN(GAN):
         due = ops.equal(self.g_optimizer.iterations % self.r1_interval, 0)
         run_when(due, self.r1_step, real)
         self.follow_w_average(ops.shape(real)[0])
-        # G_ema follows G; buffers (w_avg) are copied.
-        follow_weights(self.generator_ema, self.generator, ops.shape(real)[0], EMA_HALF_LIFE_IMAGES)
         return {"r1_penalty": ops.convert_to_tensor(self.last_r1)}
 
     def r1_step(self, real):
@@ -359,7 +350,6 @@ class StyleGAN(GAN):
         # Each replica samples its own codes: the mean over all of them keeps the replicas' averages equal.
         mean = replica_mean(ops.mean(ops.cast(w, "float32"), axis=0))
         self.truncation.w_avg.assign(mean + W_AVERAGE_BETA * (self.truncation.w_avg - mean))
-
 
 
 def optimizers(learning_rate):
