@@ -88,6 +88,13 @@ def build_parser():
     train.add_argument("--num-layers", type=cli.positive_int, default=DEFAULTS.num_layers)
     train.add_argument("--gamma", type=cli.positive_float, default=DEFAULTS.gamma,
                        help="weight of the losses on the generator's raw latents (default %(default)s)")
+    train.add_argument("--window-noise-dim", type=cli.non_negative_int,
+                       help="noise features drawn once per window and held over its steps (default: half of "
+                            f"them for data of more than {recipe.MEASURED_FEATURES} modelled features, else 0)")
+    train.add_argument("--dependence-weight", type=cli.non_negative_float,
+                       help="weight of the loss matching within-window cross-column and lag-1 correlations "
+                            f"(default {recipe.DEPENDENCE_WEIGHT:g} for data of more than "
+                            f"{recipe.MEASURED_FEATURES} modelled features, else 0)")
     use = cli.add_generation_arguments(
         parser, generator_help="a saved generation model (.h5 or .keras) with its .json sidecar",
         samples_help=f"windows for --csv (default {DEFAULTS.csv_samples}) or --evaluate (default: as many "
@@ -134,23 +141,27 @@ def train(args):
     if summary:
         print(summary)
     num_features = len(series.columns)
+    z_dim = args.latent_dim or num_features
+    if args.window_noise_dim is not None and args.window_noise_dim > z_dim:
+        raise ToolkitError(f"--window-noise-dim must be at most the latent size ({z_dim}); got {args.window_noise_dim}")
     chosen = recipe.choose_recipe(
         num_features, len(series.windows), hidden_dim=args.hidden_dim, batch_size=args.batch_size,
-        steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS),
+        steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS), z_dim=z_dim,
+        window_noise_dim=args.window_noise_dim, dependence_weight=args.dependence_weight,
         replicas=tf.distribute.get_strategy().num_replicas_in_sync)
     print(chosen.describe())
     if args.batch_size is None:
         # A given --batch-size was reported (and checked) when the strategy started.
         print(distribute.batch_line(tf.distribute.get_strategy(), chosen.batch_size))
     steps = list(chosen.steps)
-    z_dim = args.latent_dim or num_features
+    window_noise_dim = chosen.window_noise_dim
     name = f"{NAME}_{data.data_name(source)}"
     out_dir = Path(args.out_dir or f"runs/{name}")
     datasets = [batching.endless_batches(series.windows, chosen.batch_size, args.seed, batches_per_step=count,
                                          what="training windows")
                 for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
     nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
-    phases = model.build_phases(nets, args.learning_rate, args.gamma)
+    phases = model.build_phases(nets, args.learning_rate, args.gamma, window_noise_dim, chosen.dependence_weight)
     generation_model = networks.build_generation_model(nets, name)
     shown = series.windows[:plots.PLOTTED_WINDOWS]
 
@@ -160,7 +171,7 @@ def train(args):
                            folder / "samples" / f"step_{step:06d}.png", f"{name}: autoencoder, step {step}")
 
     def write_generated(step, folder):
-        generated = generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed)
+        generated = generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed, window_noise_dim)
         plots.plot_windows({"real": shown, "generated": generated}, series.columns,
                            folder / "samples" / f"step_{step:06d}.png", f"{name}: joint training, step {step}")
 
@@ -175,7 +186,7 @@ def train(args):
         "data": series.source, "columns": series.plan.names, "column_plan": series.plan.to_json(),
         "scaler": series.scaler.to_json(), "seq_len": seq_len, "z_dim": z_dim, "module": args.module,
         "hidden_dim": chosen.hidden_dim, "num_layers": args.num_layers, "steps": steps,
-        "batch_size": chosen.batch_size, "seed": args.seed,
+        "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "
@@ -192,13 +203,15 @@ def write_windows(generation_model, settings, args):
     names_out = settings["columns"]
     stem = Path(args.generator).stem
     plot_path = Path(args.out_dir or cli.DEFAULT_GENERATE_DIR) / f"{stem}.png"
-    shown = generator.to_columns(settings, generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed))
+    shown = generator.to_columns(settings, generator.generate(generation_model, plots.PLOTTED_WINDOWS, args.seed,
+                                                                        settings["window_noise_dim"]))
     plots.plot_windows({"generated": np.stack([shown[name] for name in names_out], axis=-1)}, names_out, plot_path,
                        f"{stem}: generated windows")
     print(f"wrote {plot_path}")
     if args.csv:
         count = args.samples or DEFAULTS.csv_samples
-        windows = generator.to_columns(settings, generator.generate(generation_model, count, args.seed + 1))
+        windows = generator.to_columns(settings, generator.generate(generation_model, count, args.seed + 1,
+                                                                             settings["window_noise_dim"]))
         io.write_csv(data.windows_frame(windows, names_out), args.csv)
         print(f"wrote {count} windows of {settings['seq_len']} steps ({count * settings['seq_len']} rows) "
               f"to {args.csv}")

@@ -1,6 +1,7 @@
 """Benchmark: timegan.py with its defaults on data they were not tuned on, trained and scored.
 
     python3 benchmarks/timegan_generalisation.py --data-dir DIR [--step-fraction 1] [--datasets wide,fault]
+        [--train-flags "--dependence-weight 0"]
 
 Builds CSVs from the real data in DIR (stock_data.csv, fault_train.csv, character_trajectories.npz):
 
@@ -152,6 +153,7 @@ def main(argv=None):
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--step-fraction", type=float, default=1.0,
                         help="share of the default steps of every phase to run (1: the full default run)")
+    parser.add_argument("--train-flags", default="", help="more timegan.py training flags, space-separated")
     parser.add_argument("--metric-iterations", type=int, default=3)
     parser.add_argument("--discriminative-steps", type=int)
     parser.add_argument("--predictive-steps", type=int)
@@ -169,7 +171,7 @@ def main(argv=None):
               f"from {min(rough.values())} to {max(rough.values())}", flush=True)
         run_dir = out_dir / name
         flags = ["--data", str(csv), "--out-dir", str(run_dir), "--overwrite", "--sample-every", "100000",
-                 "--checkpoint-every", "1000"]
+                 "--checkpoint-every", "1000", *args.train_flags.split()]
         if args.step_fraction != 1.0:
             modelled = len(timegan_plan_columns(csv))
             full = recipe.choose_recipe(modelled, len(frame) - SEQ_LEN + 1)

@@ -114,13 +114,24 @@ def positive_float(text: str) -> float:
     return _positive(text, float, "number")
 
 
-def _positive(text: str, convert: Callable, noun: str):
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    return _positive(text, int, "integer", allow_zero=True)
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a float >= 0."""
+    return _positive(text, float, "number", allow_zero=True)
+
+
+def _positive(text: str, convert: Callable, noun: str, allow_zero: bool = False):
+    rule = f"a non-negative {noun}" if allow_zero else f"a positive {noun}"
     try:
         value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive {noun}; got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive {noun}; got {value}")
+        raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
+    if not (value >= 0 if allow_zero else value > 0):
+        raise argparse.ArgumentTypeError(f"must be {rule}; got {value}")
     return value
 
 

@@ -44,12 +44,14 @@ def real_batch(count=BATCH, seed=1):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A generator trained for two steps of each phase on a small CSV through main(argv)."""
+    """A generator trained for two steps of each phase on a small CSV through main(argv), with window
+    noise and the dependence loss switched on."""
     root = tmp_path_factory.mktemp("timegan")
     csv = root / "prices.csv"
     series_frame().to_csv(csv, index=False)
     run_dir = root / "run"
-    assert timegan.main(FAST + ["--data", str(csv), "--out-dir", str(run_dir)]) == 0
+    assert timegan.main(FAST + ["--data", str(csv), "--out-dir", str(run_dir), "--window-noise-dim", "1",
+                                "--dependence-weight", "1"]) == 0
     return {"root": root, "csv": csv, "run": run_dir, "generator": run_dir / "timegan_prices.h5"}
 
 
@@ -124,6 +126,30 @@ def test_discriminator_rests_while_its_loss_is_below_the_threshold(monkeypatch, 
     assert not any(changes_by_network(nets, lambda: joint.discriminator_step(real_batch())).values())
 
 
+def test_dependence_loss_reaches_the_generator():
+    def generator_after_one_step(weight):
+        keras.utils.set_random_seed(0)
+        nets = tiny_networks()
+        joint = model.build_phases(nets, 1e-2, 1.0, dependence_weight=weight)[2]
+        keras.utils.set_random_seed(1)
+        joint.generator_step(real_batch())
+        return np.concatenate([np.ravel(variable.numpy()) for variable in nets.generator.variables])
+
+    assert not np.allclose(generator_after_one_step(0.0), generator_after_one_step(10.0))
+
+
+@pytest.mark.parametrize("window_noise_dim", [0, 1, Z_DIM])
+def test_window_noise_is_held_over_the_steps_of_a_window(window_noise_dim):
+    joint = model.build_phases(tiny_networks(), 1e-3, 1.0, window_noise_dim=window_noise_dim)[2]
+    for noise in (generator.sample_noise(BATCH, SEQ_LEN, Z_DIM, 0, window_noise_dim),
+                  np.asarray(joint.sample_noise(real_batch()))):
+        assert noise.shape == (BATCH, SEQ_LEN, Z_DIM) and noise.min() >= 0 and noise.max() <= 1
+        held, per_step = noise[..., :window_noise_dim], noise[..., window_noise_dim:]
+        np.testing.assert_array_equal(held, np.repeat(held[:, :1], SEQ_LEN, axis=1))
+        assert np.all(np.ptp(per_step, axis=1) > 0)
+        assert np.all(np.ptp(noise[:, 0], axis=0) > 0), "every feature varies between windows"
+
+
 def test_joint_step_counts_one_step_for_two_generator_updates():
     joint = model.build_phases(tiny_networks(), 1e-3, 1.0)[2]
     logs = joint.train_step(tf.stack([real_batch(seed=seed) for seed in range(3)], axis=1))
@@ -155,6 +181,22 @@ def test_losses_of_known_values():
     assert float(model.supervised_loss(latent, shifted)) == pytest.approx(0.0, abs=1e-12)
     assert float(model.moment_loss(real, real)) == pytest.approx(0.0, abs=1e-6)
     assert float(model.moment_loss(real, real + 0.25)) == pytest.approx(0.25, abs=1e-6)
+
+
+def test_within_window_dependence_of_known_windows():
+    steps = np.arange(24, dtype="float32")
+    level = np.random.default_rng(0).uniform(size=(BATCH, 1)).astype("float32")
+    # A smooth ramp on a per-window level, its copy, its negation, and a sign that flips every step.
+    windows = np.stack([level + steps, level + steps, level - steps, level + (-1.0) ** steps], axis=-1)
+    correlation, lagged = map(np.asarray, model.within_window_dependence(windows))
+    np.testing.assert_allclose(np.diag(correlation), 1.0, atol=1e-4)
+    assert correlation[0, 1] == pytest.approx(1.0, abs=1e-4) and correlation[0, 2] == pytest.approx(-1.0, abs=1e-4)
+    assert lagged[0] > 0.8 and lagged[3] < -0.9
+    assert float(model.dependence_loss(windows, windows)) == pytest.approx(0.0, abs=1e-6)
+    # The per-window levels do not count: only the shape within each window.
+    assert float(model.dependence_loss(windows, windows + level[:, :, None])) == pytest.approx(0.0, abs=1e-5)
+    swapped = windows[..., [0, 3, 2, 1]]
+    assert float(model.dependence_loss(windows, swapped)) > 0.5
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -239,6 +281,7 @@ def test_training_writes_generator_sidecar_and_phase_checkpoints(trained):
     assert (stored["format"], stored["version"]) == (generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION)
     settings = generator.read_settings(trained["generator"])
     assert settings["columns"] == COLUMNS and settings["seq_len"] == SEQ_LEN and settings["z_dim"] == FEATURES
+    assert settings["window_noise_dim"] == 1
     values = series_frame().to_numpy()
     np.testing.assert_allclose(settings["scaler"].minimum, values.min(axis=0))
     np.testing.assert_allclose(settings["scaler"].maximum, values.max(axis=0))
@@ -358,6 +401,20 @@ def test_sidecar_whose_scaler_does_not_match_the_columns_is_refused(tmp_path):
         generator.read_settings(tmp_path / "g.h5")
 
 
+@pytest.mark.slow
+def test_sidecar_window_noise_must_fit_the_generators_noise(tmp_path, trained):
+    path = tmp_path / "g.h5"
+    shutil.copy(trained["generator"], path)
+    stored = json.loads(io.sidecar_path(trained["generator"]).read_text())
+    io.sidecar_path(path).write_text(json.dumps({**stored, "window_noise_dim": FEATURES + 1}))
+    with pytest.raises(ToolkitError, match=f"window_noise_dim must be at most the generator's {FEATURES} noise "
+                                           f"features; got {FEATURES + 1}"):
+        generator.load_generator(path)
+    del stored["window_noise_dim"]
+    io.sidecar_path(path).write_text(json.dumps(stored))
+    assert generator.load_generator(path)[1]["window_noise_dim"] == 0, "older sidecars hold no window noise"
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["--csv", "x.csv"], "--csv needs --generator PATH"),
     (["--metrics-json", "m.json"], "--metrics-json needs --evaluate"),
@@ -366,6 +423,15 @@ def test_sidecar_whose_scaler_does_not_match_the_columns_is_refused(tmp_path):
 def test_flag_combinations_are_checked(argv, message, one_line_error):
     assert timegan.main(argv) == 2
     one_line_error(message)
+
+
+def test_window_noise_beyond_the_latent_size_is_refused(tmp_path, one_line_error):
+    series_frame().to_csv(tmp_path / "prices.csv", index=False)
+    argv = FAST + ["--data", str(tmp_path / "prices.csv"), "--out-dir", str(tmp_path / "run"),
+                   "--window-noise-dim", str(FEATURES + 1)]
+    assert timegan.main(argv) == 2
+    one_line_error(f"--window-noise-dim must be at most the latent size ({FEATURES}); got {FEATURES + 1}")
+    assert not (tmp_path / "run").exists()
 
 
 def test_bad_flag_values_are_one_line_errors(one_line_error):

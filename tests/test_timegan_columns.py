@@ -169,7 +169,18 @@ def test_sidecar_plan_copying_a_later_column_is_refused(tmp_path):
 def test_small_data_keep_the_measured_recipe(features):
     chosen = recipe.choose_recipe(features, 3662)
     assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 10000))
-    assert chosen.chosen == ("hidden", "batch", "steps")
+    assert (chosen.window_noise_dim, chosen.dependence_weight) == (0, 0.0), "the paper's noise and losses"
+    assert chosen.chosen == ("window noise", "dependence weight", "hidden", "batch", "steps")
+
+
+def test_wider_data_hold_half_the_noise_over_a_window_and_match_dependence():
+    choices = [recipe.choose_recipe(features, 20000) for features in (7, 11, 19)]
+    assert [choice.window_noise_dim for choice in choices] == [3, 5, 9]
+    assert {choice.dependence_weight for choice in choices} == {recipe.DEPENDENCE_WEIGHT}
+    assert recipe.choose_recipe(19, 20000, z_dim=4).window_noise_dim == 2, "half of the noise features"
+    given = recipe.choose_recipe(19, 20000, window_noise_dim=0, dependence_weight=1.5)
+    assert (given.window_noise_dim, given.dependence_weight) == (0, 1.5)
+    assert "window noise" not in given.chosen and "window noise 0, dependence weight 1.5" in given.describe()
 
 
 def test_wider_data_get_wider_networks_up_to_the_cap():
@@ -189,7 +200,8 @@ def test_a_chosen_batch_is_shared_equally_by_the_replicas():
 
 def test_given_settings_are_kept_and_only_the_rest_chosen():
     chosen = recipe.choose_recipe(28, 20000, hidden_dim=24, steps=(100, None, 300))
-    assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300) and chosen.chosen == ("batch", "steps")
+    assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300)
+    assert chosen.chosen == ("window noise", "dependence weight", "batch", "steps")
     assert "hidden 24, batch 128" in chosen.describe()
 
 

@@ -150,14 +150,16 @@ def print_report(report):
 def scored_windows(generation_model, settings, source, data_dir, samples, seed):
     """(real, synthetic) windows (N, seq_len, columns) float32 in the units the scores are taken in."""
     scaler, seq_len = settings["scaler"], settings["seq_len"]
+    window_noise_dim = settings["window_noise_dim"]
     if source == "sines":
         real = data.make_sines(data.SINES_SEQUENCES, seq_len, data.SINES_FEATURES, settings["seed"])
-        synthetic = generator.generate(generation_model, samples or len(real), seed)
+        synthetic = generator.generate(generation_model, samples or len(real), seed, window_noise_dim)
         return real.astype("float32"), scaler.inverse_transform(synthetic).astype("float32")
     rows = data.real_rows(source, data_dir, settings["columns"])
     score_scaler = MinMaxScaler.fit(rows, data.SCALED_RANGE)
     real = data.sliding_windows(score_scaler.transform(rows), seq_len)
-    decoded = generator.to_columns(settings, generator.generate(generation_model, samples or len(real), seed))
+    decoded = generator.to_columns(settings, generator.generate(generation_model, samples or len(real), seed,
+                                                                window_noise_dim))
     synthetic = score_scaler.transform(np.stack([decoded[name] for name in settings["columns"]], axis=-1))
     return real.astype("float32"), synthetic.astype("float32")
 

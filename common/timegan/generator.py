@@ -4,7 +4,8 @@ The generation model maps noise (N, seq_len, z_dim) ~ U(0, 1) to windows (N, seq
 [0, 1]. Its sidecar `<stem>.json` holds what generation and evaluation need without the training
 data: `data` (dataset name or CSV path), `columns` (every output column), `scaler` (a
 `common.scaling.MinMaxScaler` of the modelled columns onto [0, 1]), `seq_len`, `z_dim`, and the
-recipe (`module`, `hidden_dim`, `num_layers`, `steps` per phase, `batch_size`, `seed`).
+recipe (`module`, `hidden_dim`, `num_layers`, `steps` per phase, `batch_size`, `seed`) and
+`window_noise_dim` (noise features held over a window's steps; 0 where the key is missing).
 
 Version 2 adds `column_plan` (`columns.ColumnPlan.to_json`: how each output column comes from the
 modelled ones, and the dropped time columns). Version 1 sidecars have none: every column is modelled
@@ -23,15 +24,18 @@ SIDECAR_FORMAT = "timegan"
 SIDECAR_VERSION = 2
 
 
-def sample_noise(count, seq_len, z_dim, seed):
-    """Generator input (count, seq_len, z_dim) float32 ~ U(0, 1), reproducible from `seed`."""
-    return np.random.default_rng(seed).uniform(size=(count, seq_len, z_dim)).astype("float32")
+def sample_noise(count, seq_len, z_dim, seed, window_noise_dim=0):
+    """Generator input (count, seq_len, z_dim) float32 ~ U(0, 1), reproducible from `seed`; the first
+    `window_noise_dim` features are drawn once per window and held over its steps."""
+    noise = np.random.default_rng(seed).uniform(size=(count, seq_len, z_dim)).astype("float32")
+    noise[:, :, :window_noise_dim] = noise[:, :1, :window_noise_dim]
+    return noise
 
 
-def generate(generation_model, count, seed):
+def generate(generation_model, count, seed, window_noise_dim=0):
     """`count` windows (count, seq_len, features) float64 in [0, 1] from the noise of `seed`."""
     _, seq_len, z_dim = generation_model.input_shape
-    noise = sample_noise(count, seq_len, z_dim, seed)
+    noise = sample_noise(count, seq_len, z_dim, seed, window_noise_dim)
     return batching.predict_in_batches(generation_model, noise).astype(np.float64)
 
 
@@ -62,9 +66,12 @@ def read_settings(model_path):
             raise ValueError(f"the column plan has columns {plan.names} for {columns}")
         if len(scaler.minimum) != len(plan.modelled):
             raise ValueError(f"the scaler has {len(scaler.minimum)} features for {len(plan.modelled)} modelled columns")
+        window_noise_dim = int(settings.get("window_noise_dim", 0))
+        if window_noise_dim < 0:
+            raise ValueError(f"window_noise_dim must be 0 or more; got {window_noise_dim}")
     except (KeyError, TypeError, ValueError, ToolkitError) as error:
         raise ToolkitError(f"{sidecar} is not a timegan settings file ({error})") from error
-    return {**settings, "columns": columns, "scaler": scaler, "plan": plan}
+    return {**settings, "columns": columns, "scaler": scaler, "plan": plan, "window_noise_dim": window_noise_dim}
 
 
 def to_columns(settings, windows):
@@ -82,6 +89,9 @@ def load_generator(path, seq_len=None):
     if len(input_shape) != 2 or output_shape != (window, len(columns)) or input_shape[0] != window:
         raise ToolkitError(f"{path} must map noise (steps, z) to windows ({window}, {len(columns)}) as "
                            f"{io.sidecar_path(path)} says; it maps {input_shape} to {output_shape}")
+    if settings["window_noise_dim"] > input_shape[1]:
+        raise ToolkitError(f"{io.sidecar_path(path)}: window_noise_dim must be at most the generator's "
+                           f"{input_shape[1]} noise features; got {settings['window_noise_dim']}")
     if seq_len is not None and seq_len != window:
         raise ToolkitError(f"--seq-len must match the generator's windows of {window} steps; got {seq_len}")
     return model, settings

@@ -7,6 +7,8 @@ driven by `common.training.train`:
 2. supervisor: the supervisor alone on the supervised (next latent step) loss, on real latents;
 3. joint: per step, twice (generator + supervisor update, then embedder + recovery update), then a
    discriminator update only while its loss exceeds 0.15, as in the reference implementation.
+   Two options beyond the paper, both off by default: noise features held over a window's steps
+   (`window_noise_dim`) and a loss on within-window correlations (`dependence_weight`).
 
 Graph size decides how long a phase waits before its first step: the joint step calls the networks
 26 times, so it keeps the recurrent loops and runs its two generator updates as one traced loop body
@@ -57,6 +59,28 @@ def moment_loss(real, fake):
     real_std = ops.sqrt(ops.var(real, axis=0) + MOMENT_EPSILON)
     fake_std = ops.sqrt(ops.var(fake, axis=0) + MOMENT_EPSILON)
     return ops.mean(ops.abs(fake_std - real_std)) + ops.mean(ops.abs(ops.mean(fake, axis=0) - ops.mean(real, axis=0)))
+
+
+def within_window_dependence(windows):
+    """Cross-column correlations (features, features) and lag-1 autocorrelations (features,) of windows
+    (batch, seq_len, features), each window centred on its own means, pooled over the batch."""
+    centred = windows - ops.mean(windows, axis=1, keepdims=True)
+    covariance = ops.einsum("btf,btg->fg", centred, centred)
+    variance = ops.diagonal(covariance) + MOMENT_EPSILON
+    correlation = covariance / ops.sqrt(ops.expand_dims(variance, 0) * ops.expand_dims(variance, 1))
+    lagged = ops.sum(centred[:, 1:] * centred[:, :-1], axis=(0, 1))
+    return correlation, lagged / variance
+
+
+def dependence_loss(real, fake):
+    """Mean |difference| of the within-window cross-column and lag-1 correlations (each in [-1, 1]).
+
+    The per-step moments leave these free, and they are what a classifier on whole windows tells apart
+    first on wide tables (spurious correlations between independent noise columns, wrong smoothness).
+    """
+    real_correlation, real_lagged = within_window_dependence(float32(real))
+    fake_correlation, fake_lagged = within_window_dependence(float32(fake))
+    return ops.mean(ops.abs(fake_correlation - real_correlation)) + ops.mean(ops.abs(fake_lagged - real_lagged))
 
 
 def adversarial_loss(logits, target):
@@ -198,10 +222,12 @@ class JointPhase(TimeGANPhase):
     # Unrolled, this step's graph took minutes to build before its first step; looped, seconds.
     unrolled = False
 
-    def __init__(self, networks, gamma=1.0, **kwargs):
+    def __init__(self, networks, gamma=1.0, window_noise_dim=0, dependence_weight=0.0, **kwargs):
         super().__init__(networks, **kwargs)
+        self.dependence_weight = dependence_weight
         self.gamma = gamma
         self.z_dim = int(networks.generator.input_shape[-1])
+        self.window_noise_dim = window_noise_dim
 
     def compile(self, generator_optimizer, embedder_optimizer, discriminator_optimizer):
         self.generator_optimizer = loss_scaled(generator_optimizer)
@@ -222,11 +248,15 @@ class JointPhase(TimeGANPhase):
         return self.embedder.trainable_variables + self.recovery.trainable_variables
 
     def sample_noise(self, real):
+        """(batch, seq_len, z_dim) ~ U(0, 1); the first window_noise_dim features held over the window's steps."""
         shape = ops.shape(real)
-        return tf.random.uniform((shape[0], shape[1], self.z_dim))
+        per_step = tf.random.uniform((shape[0], shape[1], self.z_dim - self.window_noise_dim))
+        per_window = tf.random.uniform((shape[0], 1, self.window_noise_dim))
+        return tf.concat([tf.tile(per_window, [1, shape[1], 1]), per_step], axis=-1)
 
     def generator_step(self, real):
-        """Adversarial (on H_hat and E_hat) + 100 sqrt(supervised) + 100 moment loss; trains G and S."""
+        """Adversarial (on H_hat and E_hat) + 100 sqrt(supervised) + 100 moment loss (+ the weighted
+        dependence loss); trains G and S."""
         noise = self.sample_noise(real)
         latent = self.embedder(real, training=False)
         variables = self.generator_variables()
@@ -239,6 +269,8 @@ class JointPhase(TimeGANPhase):
             supervised = supervised_loss(latent, self.supervisor(latent, training=True))
             loss = (adversarial + SUPERVISED_WEIGHT * ops.sqrt(supervised)
                     + MOMENT_WEIGHT * moment_loss(real, fake))
+            if self.dependence_weight:
+                loss += self.dependence_weight * dependence_loss(real, fake)
             scaled = scaled_loss(loss, self.generator_optimizer)
         self.apply(self.generator_optimizer, scaled, tape, variables)
         return loss
@@ -289,12 +321,12 @@ class JointPhase(TimeGANPhase):
         return self.finish_step([d_loss, g_loss, e_loss])
 
 
-def build_phases(networks, learning_rate, gamma):
+def build_phases(networks, learning_rate, gamma, window_noise_dim=0, dependence_weight=0.0):
     """The three compiled phase models, each with its own Adam optimizers (the reference's defaults)."""
     autoencoder = AutoencoderPhase(networks, name="timegan_autoencoder")
     autoencoder.compile(keras.optimizers.Adam(learning_rate))
     supervisor = SupervisorPhase(networks, name="timegan_supervisor")
     supervisor.compile(keras.optimizers.Adam(learning_rate))
-    joint = JointPhase(networks, gamma, name="timegan_joint")
+    joint = JointPhase(networks, gamma, window_noise_dim, dependence_weight, name="timegan_joint")
     joint.compile(*(keras.optimizers.Adam(learning_rate) for _ in range(3)))
     return [autoencoder, supervisor, joint]
