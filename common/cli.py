@@ -106,25 +106,26 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, generator_help:
 
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
-    return _positive(text, int, "integer")
+    return _checked_sign(text, int, "integer")
 
 
 def positive_float(text: str) -> float:
     """argparse type: a float > 0."""
-    return _positive(text, float, "number")
+    return _checked_sign(text, float, "number")
 
 
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0."""
-    return _positive(text, int, "integer", allow_zero=True)
+    return _checked_sign(text, int, "integer", allow_zero=True)
 
 
 def non_negative_float(text: str) -> float:
     """argparse type: a float >= 0."""
-    return _positive(text, float, "number", allow_zero=True)
+    return _checked_sign(text, float, "number", allow_zero=True)
 
 
-def _positive(text: str, convert: Callable, noun: str, allow_zero: bool = False):
+def _checked_sign(text: str, convert: Callable, noun: str, allow_zero: bool = False):
+    """`convert(text)` if above 0 (or 0 with `allow_zero`), else an argparse error naming the rule."""
     rule = f"a non-negative {noun}" if allow_zero else f"a positive {noun}"
     try:
         value = convert(text)

@@ -361,6 +361,17 @@ def test_csv_with_a_text_column_is_refused(tmp_path, one_line_error):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("flag, value, rule", [("--window-noise-dim", "-1", "a non-negative integer; got -1"),
+                                               ("--dependence-weight", "-0.5", "a non-negative number; got -0.5")])
+def test_negative_window_options_are_refused(tmp_path, flag, value, rule, one_line_error):
+    series_frame().to_csv(tmp_path / "series.csv", index=False)
+    with pytest.raises(SystemExit) as exited:
+        timegan.main(FAST + ["--data", str(tmp_path / "series.csv"), "--out-dir", str(tmp_path / "run"), flag, value])
+    assert exited.value.code == 2
+    one_line_error(f"{flag}: must be {rule}")
+    assert not (tmp_path / "run").exists()
+
+
 def test_csv_shorter_than_one_window_is_refused(tmp_path, one_line_error):
     series_frame(rows=SEQ_LEN - 1).to_csv(tmp_path / "short.csv", index=False)
     assert timegan.main(FAST + ["--data", str(tmp_path / "short.csv"), "--out-dir", str(tmp_path / "run")]) == 2
