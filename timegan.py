@@ -69,7 +69,7 @@ def build_parser():
                       help="comma-separated columns to model as log1p(x - min), for heavy-tailed spiky columns")
     data.add_argument("--raw-columns", action="store_true",
                       help="model every column as a number, as the shipped generators were trained: no constant, "
-                           "duplicate or discrete-level handling")
+                           "duplicate, linear-relation or discrete-level handling")
     data.add_argument("--seq-len", type=cli.positive_int,
                       help=f"time steps per window (default {DEFAULTS.seq_len}; a loaded generator's own)")
     # The shared flags' help states a single default; here both depend on the phase or the data.

@@ -14,16 +14,18 @@ from tests.conftest import MODELS
 
 ROWS, SEQ_LEN = 240, 8
 LIGHT_LEVELS = [0, 10, 20, 40]
+FAHRENHEIT_SCALE, FAHRENHEIT_OFFSET = 1.8, 32.0
 FAST = ["--steps", "2", "--batch-size", "8", "--hidden-dim", "4", "--num-layers", "1", "--seq-len", str(SEQ_LEN),
         "--checkpoint-every", "1", "--sample-every", "2"]
 
 
 def energy_like_frame(rows=ROWS, seed=0):
     """A table with every column kind: time stamps, a smooth sensor, a constant, on/off levels (int),
-    a heavy-tailed spiky column, an exact duplicate and an integer count with many values."""
+    a heavy-tailed spiky column, an exact duplicate, an integer count with many values, and two exact
+    linear relations (the sensor in Fahrenheit; an integer total of two earlier columns)."""
     rng = np.random.default_rng(seed)
     sensor = 20 + np.cumsum(rng.normal(0, 0.1, rows))
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "date": pd.date_range("2016-01-11 17:00", periods=rows, freq="10min").astype(str),
         "T1": sensor,
         "Press": 755.0,
@@ -31,7 +33,10 @@ def energy_like_frame(rows=ROWS, seed=0):
         "Appliances": np.round(np.exp(rng.normal(4, 1.2, rows))),
         "T1_copy": sensor,
         "visitors": rng.integers(0, 500, rows),
+        "T1_F": FAHRENHEIT_SCALE * sensor + FAHRENHEIT_OFFSET,
     })
+    frame["total"] = (frame["Appliances"] + frame["visitors"]).astype(np.int64)
+    return frame
 
 
 def plan_of(frame, transforms=None):
@@ -51,6 +56,10 @@ def test_each_column_kind_is_recognised():
     assert kinds["lights"].levels == LIGHT_LEVELS and kinds["lights"].dtype == "int64"
     assert kinds["visitors"].levels is None and kinds["visitors"].dtype == "int64"
     assert kinds["Appliances"].transform == columns.LOG1P and kinds["T1"].transform is None
+    assert kinds["T1_F"].kind == columns.DERIVED and kinds["T1_F"].terms == pytest.approx({"T1": FAHRENHEIT_SCALE})
+    assert kinds["T1_F"].intercept == pytest.approx(FAHRENHEIT_OFFSET)
+    assert kinds["total"].terms == {"Appliances": 1.0, "visitors": 1.0} and kinds["total"].dtype == "int64"
+    assert columns.plan_summary(plan).endswith("T1_copy copies T1; T1_F = 1.8 T1 + 32; total = Appliances + visitors")
 
 
 def test_decoded_columns_keep_levels_duplicates_constants_and_dtypes():
@@ -64,6 +73,27 @@ def test_decoded_columns_keep_levels_duplicates_constants_and_dtypes():
     np.testing.assert_array_equal(decoded["T1_copy"], decoded["T1"])
     assert np.all(decoded["Press"] == 755.0) and decoded["Press"].shape == (12, 20)
     assert decoded["visitors"].dtype == np.int64 and decoded["T1"].dtype == np.float64
+    # Derived columns keep their identities on every generated value.
+    np.testing.assert_allclose(decoded["T1_F"], FAHRENHEIT_SCALE * decoded["T1"] + FAHRENHEIT_OFFSET, rtol=1e-12)
+    np.testing.assert_array_equal(decoded["total"], np.rint(decoded["Appliances"]) + decoded["visitors"])
+    assert decoded["total"].dtype == np.int64
+
+
+def test_near_relations_short_tables_and_transformed_columns_are_not_derived():
+    frame = energy_like_frame().drop(columns=["date"])
+    wobble = np.random.default_rng(2).normal(0, 1e-3, len(frame)) * np.ptp(frame["T1_F"])
+    near = plan_of(frame.assign(T1_F=frame["T1_F"] + wobble))
+    assert near.specs[near.names.index("T1_F")].kind == columns.MODELLED
+    # Two rows per unknown fit anything exactly: a short table is too few to call a relation exact.
+    short = frame.iloc[:columns.MIN_ROWS_PER_TERM * 2 - 1]
+    assert plan_of(short).specs[plan_of(short).names.index("T1_F")].kind == columns.MODELLED
+    transformed = plan_of(frame, {"T1_F": columns.LOG1P})
+    assert "T1_F" in transformed.modelled
+
+
+def test_relation_text_reads_like_the_formula():
+    spec = columns.ColumnSpec("y", columns.DERIVED, terms={"a": -1.0, "b": 0.25, "c": -2.0}, intercept=-3.5)
+    assert columns.relation_text(spec) == "-a + 0.25 b - 2 c - 3.5"
 
 
 def test_log1p_transform_inverts_and_tames_the_tail():
@@ -109,7 +139,7 @@ def test_date_and_row_number_columns_are_dropped_after_the_order_check(tmp_path)
     frame.to_csv(tmp_path / "energy.csv", index=False, quoting=1)
     table = data.read_table(tmp_path / "energy.csv")
     assert table.dropped == ["Unnamed: 0", "date"]
-    assert list(table.frame.columns) == ["T1", "Press", "lights", "Appliances", "T1_copy", "visitors"]
+    assert list(table.frame.columns) == ["T1", "Press", "lights", "Appliances", "T1_copy", "visitors", "T1_F", "total"]
     assert table.dtypes["lights"] == "int64" and table.dtypes["T1"] == "float64"
 
 
@@ -138,13 +168,13 @@ def test_log1p_and_raw_columns_flags_are_checked(tmp_path, one_line_error):
 
 
 # ---- the sidecar ---------------------------------------------------------------------------------
-def test_sidecar_version_2_stores_the_column_plan(tmp_path):
+def test_sidecar_stores_the_column_plan(tmp_path):
     frame = energy_like_frame().drop(columns=["date"])
     plan = plan_of(frame, {"Appliances": columns.LOG1P})
     scaler = {"min": [0.0] * len(plan.modelled), "max": [1.0] * len(plan.modelled), "range": [0.0, 1.0]}
     io.write_sidecar(tmp_path / "g.h5", generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION,
                      {"columns": plan.names, "column_plan": plan.to_json(), "seq_len": SEQ_LEN, "scaler": scaler})
-    assert json.loads((tmp_path / "g.json").read_text())["version"] == 2
+    assert json.loads((tmp_path / "g.json").read_text())["version"] == generator.SIDECAR_VERSION == 3
     settings = generator.read_settings(tmp_path / "g.h5")
     assert settings["plan"] == plan
 
@@ -161,6 +191,17 @@ def test_sidecar_plan_copying_a_later_column_is_refused(tmp_path):
                      {"columns": ["b", "a"], "column_plan": stored, "seq_len": SEQ_LEN,
                       "scaler": {"min": [0.0], "max": [1.0], "range": [0.0, 1.0]}})
     with pytest.raises(ToolkitError, match="copies 'a', which is not an earlier column"):
+        generator.read_settings(tmp_path / "g.h5")
+
+
+@pytest.mark.parametrize("terms", [{"c": 1.0}, {"b": 1.0}, {}])
+def test_sidecar_plan_deriving_from_a_later_or_unmodelled_column_is_refused(tmp_path, terms):
+    stored = {"columns": [{"name": "a"}, {"name": "b", "kind": "constant", "value": 1.0},
+                          {"name": "y", "kind": "derived", "terms": terms, "intercept": 0.0}, {"name": "c"}]}
+    io.write_sidecar(tmp_path / "g.h5", generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION,
+                     {"columns": ["a", "b", "y", "c"], "column_plan": stored, "seq_len": SEQ_LEN,
+                      "scaler": {"min": [0.0] * 2, "max": [1.0] * 2, "range": [0.0, 1.0]}})
+    with pytest.raises(ToolkitError, match="column 'y' must be derived from earlier modelled columns"):
         generator.read_settings(tmp_path / "g.h5")
 
 
@@ -214,7 +255,7 @@ def test_csv_with_every_column_kind_round_trips(tmp_path, capsys):
     assert timegan.main(FAST + ["--data", str(tmp_path / "energy.csv"), "--log1p", "Appliances",
                                 "--out-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
-    assert "note: dropped column 'date'" in out and "T1_copy copies T1" in out
+    assert "note: dropped column 'date'" in out and "T1_copy copies T1" in out and "T1_F = 1.8 T1 + 32" in out
     csv = tmp_path / "windows.csv"
     assert timegan.main(["--generator", str(run_dir / "timegan_energy.h5"), "--samples", "6", "--csv", str(csv),
                          "--out-dir", str(tmp_path)]) == 0
@@ -224,6 +265,7 @@ def test_csv_with_every_column_kind_round_trips(tmp_path, capsys):
     assert generated.dtypes[original.columns].to_dict() == original.dtypes.to_dict()
     assert set(generated["lights"]) <= set(LIGHT_LEVELS) and (generated["Press"] == 755.0).all()
     np.testing.assert_array_equal(generated["T1_copy"], generated["T1"])
+    np.testing.assert_array_equal(generated["total"], np.rint(generated["Appliances"]) + generated["visitors"])
     spiky = generated["Appliances"]
     assert spiky.min() >= original["Appliances"].min() - 1e-6 and spiky.max() <= original["Appliances"].max() + 1e-6
     report = tmp_path / "scores.json"

@@ -2,7 +2,7 @@
 
 `names` holds the dataset, module and phase names and the evaluation's sizes the command line needs
 (no TensorFlow); `recipe` picks hidden size, batch and steps from the data's shape (no TensorFlow);
-`columns` plans how each CSV column is generated (constant, duplicate, discrete, log1p); `data`
+`columns` plans how each CSV column is generated (constant, duplicate, linear relation, discrete, log1p); `data`
 loads Sines, Stocks, Energy or any numeric CSV (dropping time-stamp and row-number columns) as
 min-max scaled windows;
 `networks` builds the embedder, recovery, generator, supervisor and discriminator and the saved

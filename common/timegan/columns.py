@@ -2,8 +2,10 @@
 
 Real tables carry columns a recurrent generator should not learn: a time stamp or row index (dropped
 once the rows are checked to be in time order), constant columns (written back as their value),
-exact duplicates of an earlier column (generated once, copied), and discrete columns with few levels
-(counts, on/off states: modelled as numbers, then snapped to the nearest observed level). Heavy-tailed
+exact duplicates of an earlier column (generated once, copied), exact linear relations to earlier
+columns (spread = High - Low, a total of its parts: computed from them, so generated rows keep the
+identity), and discrete columns with few levels (counts, on/off states: modelled as numbers, then
+snapped to the nearest observed level). Heavy-tailed
 spiky columns may be modelled through log1p(x - min), undone on output. The plan is stored in the
 generator's sidecar, so generated windows come back with the input's columns and dtypes.
 
@@ -17,12 +19,22 @@ import pandas as pd
 
 from common.errors import ToolkitError
 
-MODELLED, CONSTANT, DUPLICATE = "modelled", "constant", "duplicate"
-KINDS = (MODELLED, CONSTANT, DUPLICATE)
+MODELLED, CONSTANT, DUPLICATE, DERIVED = "modelled", "constant", "duplicate", "derived"
+KINDS = (MODELLED, CONSTANT, DUPLICATE, DERIVED)
 # A column with at most this many distinct values (and few for its length) is a set of levels.
 MAX_DISCRETE_LEVELS = 20
 # ... and each level must recur on average this often, so a short table of floats is not "discrete".
 MIN_ROWS_PER_LEVEL = 5
+# A column is derived when a linear combination of earlier modelled columns reproduces it on every row
+# to within this fraction of its range: identities written with six or more significant digits, never a
+# mere correlation (the networks' own error is about 1e-2 of the range).
+DERIVED_TOLERANCE = 1e-5
+# ... fitted on at least this many rows per unknown (weights and intercept), so a short table cannot fit
+# any column exactly by chance.
+MIN_ROWS_PER_TERM = 5
+# A fitted weight this close to an integer is that integer, and an intercept this close to 0 (as a
+# fraction of the column's range) is 0: High - Low, not 0.99999999 High - Low + 3e-15.
+ROUNDING_TOLERANCE = 1e-9
 LOG1P = "log1p"
 TRANSFORMS = (LOG1P,)
 INTEGER_DTYPE, FLOAT_DTYPE = "int64", "float64"
@@ -31,8 +43,10 @@ INTEGER_DTYPE, FLOAT_DTYPE = "int64", "float64"
 @dataclass(frozen=True)
 class ColumnSpec:
     """One output column: `kind` in KINDS; `value` (constant), `source` (duplicate: the column copied),
-    `levels` (sorted observed values of a discrete column, else None), `transform` (None or "log1p", then
-    modelled as log1p(x - `shift`)), `dtype` ("int64" or "float64", as read)."""
+    `terms` and `intercept` (derived: the column is intercept + sum of weight x column over `terms`,
+    {earlier modelled column: weight}), `levels` (sorted observed values of a discrete column, else
+    None), `transform` (None or "log1p", then modelled as log1p(x - `shift`)), `dtype` ("int64" or
+    "float64", as read)."""
 
     name: str
     kind: str = MODELLED
@@ -42,10 +56,12 @@ class ColumnSpec:
     levels: list | None = None
     transform: str | None = None
     shift: float = 0.0
+    terms: dict | None = None
+    intercept: float | None = None
 
     def to_json(self):
         stored = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
-        for key in ("value", "source", "levels", "transform"):
+        for key in ("value", "source", "terms", "intercept", "levels", "transform"):
             if getattr(self, key) is not None:
                 stored[key] = getattr(self, key)
         if self.transform:
@@ -98,6 +114,9 @@ class ColumnPlan:
                     values = snap_to_levels(values, spec.levels)
             elif spec.kind == CONSTANT:
                 values = np.full(modelled.shape[:-1], spec.value, dtype=np.float64)
+            elif spec.kind == DERIVED:
+                values = spec.intercept + sum(weight * decoded[name].astype(np.float64)
+                                              for name, weight in spec.terms.items())
             else:
                 values = np.array(decoded[spec.source])
             decoded[spec.name] = np.rint(values).astype(np.int64) if spec.dtype == INTEGER_DTYPE else values
@@ -111,13 +130,21 @@ class ColumnPlan:
         """The plan `to_json` described; ValueError/KeyError/TypeError for anything else (the reader words it)."""
         specs = []
         for entry in stored["columns"]:
+            terms = entry.get("terms")
             spec = ColumnSpec(str(entry["name"]), entry.get("kind", MODELLED), entry.get("dtype", FLOAT_DTYPE),
                               entry.get("value"), entry.get("source"), entry.get("levels"), entry.get("transform"),
-                              float(entry.get("shift", 0.0)))
+                              float(entry.get("shift", 0.0)),
+                              {str(name): float(weight) for name, weight in terms.items()} if terms else None,
+                              float(entry["intercept"]) if "intercept" in entry else None)
             if spec.kind not in KINDS or spec.transform not in (None, *TRANSFORMS):
                 raise ValueError(f"column {spec.name!r} has an unknown kind or transform")
             if spec.kind == DUPLICATE and spec.source not in [earlier.name for earlier in specs]:
                 raise ValueError(f"column {spec.name!r} copies {spec.source!r}, which is not an earlier column")
+            if spec.kind == DERIVED:
+                modelled_earlier = [earlier.name for earlier in specs if earlier.kind == MODELLED]
+                if not spec.terms or spec.intercept is None or not set(spec.terms) <= set(modelled_earlier):
+                    raise ValueError(f"column {spec.name!r} must be derived from earlier modelled columns "
+                                     f"with an intercept; got terms {spec.terms} and intercept {spec.intercept}")
             specs.append(spec)
         plan = cls(specs, [str(name) for name in stored.get("dropped", [])])
         if not plan.modelled:
@@ -147,11 +174,53 @@ def is_discrete(values):
     return 1 < count <= MAX_DISCRETE_LEVELS and len(values) >= MIN_ROWS_PER_LEVEL * count
 
 
+def linear_relation(target, sources):
+    """(weights (k,), intercept) with target = sources @ weights + intercept on every row to within
+    DERIVED_TOLERANCE of target's range, or None; `target` (rows,), `sources` (rows, k) of varying columns."""
+    rows, count = sources.shape
+    if count == 0 or rows < MIN_ROWS_PER_TERM * (count + 1):
+        return None
+    # Standardised sources keep the least-squares problem well conditioned (volumes beside prices).
+    centre, scale = sources.mean(axis=0), sources.std(axis=0)
+    design = np.column_stack([(sources - centre) / scale, np.ones(rows)])
+    solution = np.linalg.lstsq(design, target, rcond=None)[0]
+    weights = solution[:-1] / scale
+    weights = np.where(np.abs(weights - np.rint(weights)) < ROUNDING_TOLERANCE, np.rint(weights), weights)
+    span = target.max() - target.min()
+    intercept = float(np.mean(target - sources @ weights))
+    intercept = 0.0 if abs(intercept) < ROUNDING_TOLERANCE * span else intercept
+    residual = target - sources @ weights - intercept
+    if np.max(np.abs(residual)) > DERIVED_TOLERANCE * span:
+        return None
+    return weights, intercept
+
+
+def derived_spec(name, dtype, values, frame, specs):
+    """The DERIVED spec of column `name` if its `values` are an exact linear combination of the
+    modelled columns among `specs` (earlier columns of `frame`), else None. Terms whose contribution
+    stays within the tolerance are left out, and the rest refitted."""
+    candidates = [spec.name for spec in specs if spec.kind == MODELLED]
+    sources = frame[candidates].to_numpy(dtype=np.float64)
+    relation = linear_relation(values, sources)
+    if relation is None:
+        return None
+    contribution = np.abs(relation[0]) * (sources.max(axis=0) - sources.min(axis=0))
+    kept = contribution > DERIVED_TOLERANCE * (values.max() - values.min())
+    relation = linear_relation(values, sources[:, kept])
+    if relation is None:
+        return None
+    weights, intercept = relation
+    names = [candidate for candidate, keep in zip(candidates, kept) if keep]
+    return ColumnSpec(str(name), DERIVED, dtype, terms={term: float(weight) for term, weight in zip(names, weights)},
+                      intercept=intercept)
+
+
 def plan_columns(frame, dtypes, dropped=(), transforms=None, raw=False):
     """The plan for a numeric `frame` (float64 columns; `dtypes` {name: "int64"/"float64"} as read).
 
-    `transforms`: {column: "log1p"}; `raw`: model every column as a number (no constant, duplicate
-    or discrete handling), as generators of sidecar version 1 did.
+    `transforms`: {column: "log1p"} (such a column is modelled, never derived); `raw`: model every
+    column as a number (no constant, duplicate, derived or discrete handling), as generators of
+    sidecar version 1 did.
     """
     transforms = dict(transforms or {})
     unknown = sorted(set(transforms) - set(frame.columns))
@@ -172,6 +241,8 @@ def plan_columns(frame, dtypes, dropped=(), transforms=None, raw=False):
             specs.append(ColumnSpec(str(name), CONSTANT, dtype, value=float(values[0])))
         elif earlier is not None:
             specs.append(ColumnSpec(str(name), DUPLICATE, dtype, source=earlier))
+        elif not transform and (derived := derived_spec(name, dtype, values, frame, specs)) is not None:
+            specs.append(derived)
         else:
             levels = [float(level) for level in np.unique(values)] if is_discrete(values) else None
             specs.append(ColumnSpec(str(name), dtype=dtype, levels=levels, transform=transform, shift=shift))
@@ -199,12 +270,24 @@ def plan_summary(plan):
             parts.append(f"{spec.name} constant")
         elif spec.kind == DUPLICATE:
             parts.append(f"{spec.name} copies {spec.source}")
+        elif spec.kind == DERIVED:
+            parts.append(f"{spec.name} = {relation_text(spec)}")
         else:
             if spec.levels is not None:
                 parts.append(f"{spec.name} on {len(spec.levels)} levels")
             if spec.transform:
                 parts.append(f"{spec.name} via {spec.transform}")
     return "columns: " + "; ".join(parts) if parts else None
+
+
+def relation_text(spec):
+    """A derived column's formula, e.g. "High - Low" or "-0.5 a + 2 b + 3"."""
+    pieces = [("-" if weight < 0 else "+", name if abs(weight) == 1 else f"{abs(weight):.6g} {name}")
+              for name, weight in spec.terms.items()]
+    if spec.intercept:
+        pieces.append(("-" if spec.intercept < 0 else "+", f"{abs(spec.intercept):.6g}"))
+    (first_sign, first), rest = pieces[0], pieces[1:]
+    return ("-" if first_sign == "-" else "") + first + "".join(f" {sign} {text}" for sign, text in rest)
 
 
 def frame_dtypes(frame):

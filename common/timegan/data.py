@@ -3,7 +3,7 @@
 Data are prepared as in Yoon et al. 2019: each modelled column min-max scaled to [0, 1], cut into
 sliding windows of `seq_len` consecutive rows (stride 1), shuffled. A CSV's date/time and row-number
 columns are dropped once the rows are checked to be in time order, and `columns` plans the rest
-(constant, duplicate, discrete, log1p-transformed). Sines are generated as independent
+(constant, duplicate, linear relation, discrete, log1p-transformed). Sines are generated as independent
 sequences instead. The fitted scaler travels with a trained generator in its sidecar, so generated
 windows can be turned back into the data's original units without the training data.
 """

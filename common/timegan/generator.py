@@ -8,8 +8,8 @@ recipe (`module`, `hidden_dim`, `num_layers`, `steps` per phase, `batch_size`, `
 `window_noise_dim` (noise features held over a window's steps; 0 where the key is missing).
 
 Version 2 adds `column_plan` (`columns.ColumnPlan.to_json`: how each output column comes from the
-modelled ones, and the dropped time columns). Version 1 sidecars have none: every column is modelled
-as float64.
+modelled ones, and the dropped time columns). Version 3 adds derived columns to the plan (exact linear
+relations to earlier columns). Version 1 sidecars have no plan: every column is modelled as float64.
 """
 
 import numpy as np
@@ -20,8 +20,8 @@ from common.scaling import MinMaxScaler
 from common.timegan import columns as column_plans
 
 SIDECAR_FORMAT = "timegan"
-# Version 2: the column plan (constant, duplicate, discrete and transformed columns).
-SIDECAR_VERSION = 2
+# Version 2: the column plan (constant, duplicate, discrete and transformed columns); 3: derived columns.
+SIDECAR_VERSION = 3
 
 
 def sample_noise(count, seq_len, z_dim, seed, window_noise_dim=0):
