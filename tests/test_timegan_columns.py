@@ -91,6 +91,28 @@ def test_near_relations_short_tables_and_transformed_columns_are_not_derived():
     assert "T1_F" in transformed.modelled
 
 
+def test_the_widest_member_of_a_relation_is_derived_and_narrow_ones_stay_modelled():
+    rng = np.random.default_rng(3)
+    low = 100 + np.cumsum(rng.normal(0, 1, ROWS))
+    spread = rng.uniform(0.5, 2.0, ROWS)
+    frame = pd.DataFrame({"High": low + spread, "Low": low, "spread": spread, "mid": low + spread / 2})
+    plan = plan_of(frame)
+    kinds = {spec.name: spec for spec in plan.specs}
+    widest, other = ("High", "Low") if np.ptp(frame["High"]) > np.ptp(frame["Low"]) else ("Low", "High")
+    sign = 1.0 if widest == "High" else -1.0
+    assert plan.modelled == [other, "spread"]
+    assert kinds[widest].terms == {other: 1.0, "spread": sign} and kinds[widest].intercept == 0.0
+    # mid is wider than spread / 2 but not than High or Low, which already derive: it stays derived.
+    assert kinds["mid"].kind == columns.DERIVED and set(kinds["mid"].terms) == {other, "spread"}
+    # Generated values within the observed ranges keep every identity, so High >= Low wherever spread >= 0.
+    encoded = plan.encode(frame)
+    span = np.ptp(encoded, axis=0)
+    noisy = np.clip(encoded + rng.normal(0, 0.1, encoded.shape) * span, encoded.min(axis=0), encoded.max(axis=0))
+    decoded = plan.decode(noisy)
+    np.testing.assert_allclose(decoded["High"] - decoded["Low"], decoded["spread"], atol=1e-9)
+    assert np.all(decoded["High"] >= decoded["Low"]) and plan.names == list(frame.columns)
+
+
 def test_relation_text_reads_like_the_formula():
     spec = columns.ColumnSpec("y", columns.DERIVED, terms={"a": -1.0, "b": 0.25, "c": -2.0}, intercept=-3.5)
     assert columns.relation_text(spec) == "-a + 0.25 b - 2 c - 3.5"
@@ -194,14 +216,14 @@ def test_sidecar_plan_copying_a_later_column_is_refused(tmp_path):
         generator.read_settings(tmp_path / "g.h5")
 
 
-@pytest.mark.parametrize("terms", [{"c": 1.0}, {"b": 1.0}, {}])
-def test_sidecar_plan_deriving_from_a_later_or_unmodelled_column_is_refused(tmp_path, terms):
+@pytest.mark.parametrize("terms", [{"d": 1.0}, {"b": 1.0}, {}])
+def test_sidecar_plan_deriving_from_an_unknown_or_unmodelled_column_is_refused(tmp_path, terms):
     stored = {"columns": [{"name": "a"}, {"name": "b", "kind": "constant", "value": 1.0},
                           {"name": "y", "kind": "derived", "terms": terms, "intercept": 0.0}, {"name": "c"}]}
     io.write_sidecar(tmp_path / "g.h5", generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION,
                      {"columns": ["a", "b", "y", "c"], "column_plan": stored, "seq_len": SEQ_LEN,
                       "scaler": {"min": [0.0] * 2, "max": [1.0] * 2, "range": [0.0, 1.0]}})
-    with pytest.raises(ToolkitError, match="column 'y' must be derived from earlier modelled columns"):
+    with pytest.raises(ToolkitError, match="column 'y' must be derived from modelled columns"):
         generator.read_settings(tmp_path / "g.h5")
 
 

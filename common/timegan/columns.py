@@ -2,9 +2,9 @@
 
 Real tables carry columns a recurrent generator should not learn: a time stamp or row index (dropped
 once the rows are checked to be in time order), constant columns (written back as their value),
-exact duplicates of an earlier column (generated once, copied), exact linear relations to earlier
-columns (spread = High - Low, a total of its parts: computed from them, so generated rows keep the
-identity), and discrete columns with few levels (counts, on/off states: modelled as numbers, then
+exact duplicates of an earlier column (generated once, copied), exact linear relations between
+columns (High = Low + spread, a total of its parts: the widest member computed from the others, so
+generated rows keep the identity), and discrete columns with few levels (counts, on/off states: modelled as numbers, then
 snapped to the nearest observed level). Heavy-tailed
 spiky columns may be modelled through log1p(x - min), undone on output. The plan is stored in the
 generator's sidecar, so generated windows come back with the input's columns and dtypes.
@@ -25,7 +25,7 @@ KINDS = (MODELLED, CONSTANT, DUPLICATE, DERIVED)
 MAX_DISCRETE_LEVELS = 20
 # ... and each level must recur on average this often, so a short table of floats is not "discrete".
 MIN_ROWS_PER_LEVEL = 5
-# A column is derived when a linear combination of earlier modelled columns reproduces it on every row
+# A column is derived when a linear combination of other modelled columns reproduces it on every row
 # to within this fraction of its range: identities written with six or more significant digits, never a
 # mere correlation (the networks' own error is about 1e-2 of the range).
 DERIVED_TOLERANCE = 1e-5
@@ -44,7 +44,7 @@ INTEGER_DTYPE, FLOAT_DTYPE = "int64", "float64"
 class ColumnSpec:
     """One output column: `kind` in KINDS; `value` (constant), `source` (duplicate: the column copied),
     `terms` and `intercept` (derived: the column is intercept + sum of weight x column over `terms`,
-    {earlier modelled column: weight}), `levels` (sorted observed values of a discrete column, else
+    {modelled column: weight}), `levels` (sorted observed values of a discrete column, else
     None), `transform` (None or "log1p", then modelled as log1p(x - `shift`)), `dtype` ("int64" or
     "float64", as read)."""
 
@@ -84,7 +84,7 @@ class ColumnPlan:
     @property
     def modelled(self):
         """The columns the networks learn, in input order."""
-        return [spec.name for spec in self.specs if spec.kind == MODELLED]
+        return modelled_names(self.specs)
 
     def encode(self, frame):
         """The modelled columns of `frame` (rows x columns) -> float64 (rows, modelled), transforms applied."""
@@ -103,24 +103,24 @@ class ColumnPlan:
         transforms undone, discrete columns on their levels, in each column's dtype."""
         modelled = np.asarray(modelled, dtype=np.float64)
         decoded = {}
-        index = 0
+        for index, spec in enumerate(spec for spec in self.specs if spec.kind == MODELLED):
+            values = modelled[..., index]
+            if spec.transform:
+                values = np.expm1(values) + spec.shift
+            if spec.levels is not None:
+                values = snap_to_levels(values, spec.levels)
+            decoded[spec.name] = in_dtype(values, spec.dtype)
+        # Derived columns need their modelled terms, duplicates their source (which may be derived).
         for spec in self.specs:
-            if spec.kind == MODELLED:
-                values = modelled[..., index]
-                index += 1
-                if spec.transform:
-                    values = np.expm1(values) + spec.shift
-                if spec.levels is not None:
-                    values = snap_to_levels(values, spec.levels)
-            elif spec.kind == CONSTANT:
-                values = np.full(modelled.shape[:-1], spec.value, dtype=np.float64)
+            if spec.kind == CONSTANT:
+                decoded[spec.name] = in_dtype(np.full(modelled.shape[:-1], spec.value, dtype=np.float64), spec.dtype)
             elif spec.kind == DERIVED:
-                values = spec.intercept + sum(weight * decoded[name].astype(np.float64)
-                                              for name, weight in spec.terms.items())
-            else:
-                values = np.array(decoded[spec.source])
-            decoded[spec.name] = np.rint(values).astype(np.int64) if spec.dtype == INTEGER_DTYPE else values
-        return decoded
+                decoded[spec.name] = in_dtype(spec.intercept + sum(weight * decoded[name].astype(np.float64)
+                                                                   for name, weight in spec.terms.items()), spec.dtype)
+        for spec in self.specs:
+            if spec.kind == DUPLICATE:
+                decoded[spec.name] = np.array(decoded[spec.source])
+        return {name: decoded[name] for name in self.names}
 
     def to_json(self):
         return {"columns": [spec.to_json() for spec in self.specs], "dropped": list(self.dropped)}
@@ -140,12 +140,12 @@ class ColumnPlan:
                 raise ValueError(f"column {spec.name!r} has an unknown kind or transform")
             if spec.kind == DUPLICATE and spec.source not in [earlier.name for earlier in specs]:
                 raise ValueError(f"column {spec.name!r} copies {spec.source!r}, which is not an earlier column")
-            if spec.kind == DERIVED:
-                modelled_earlier = [earlier.name for earlier in specs if earlier.kind == MODELLED]
-                if not spec.terms or spec.intercept is None or not set(spec.terms) <= set(modelled_earlier):
-                    raise ValueError(f"column {spec.name!r} must be derived from earlier modelled columns "
-                                     f"with an intercept; got terms {spec.terms} and intercept {spec.intercept}")
             specs.append(spec)
+        modelled = {spec.name for spec in specs if spec.kind == MODELLED}
+        for spec in specs:
+            if spec.kind == DERIVED and (not spec.terms or spec.intercept is None or not set(spec.terms) <= modelled):
+                raise ValueError(f"column {spec.name!r} must be derived from modelled columns with an intercept; "
+                                 f"got terms {spec.terms} and intercept {spec.intercept}")
         plan = cls(specs, [str(name) for name in stored.get("dropped", [])])
         if not plan.modelled:
             raise ValueError("no column is modelled")
@@ -155,6 +155,16 @@ class ColumnPlan:
     def all_modelled(cls, columns):
         """The plan of a generator that models every column as float64 (sidecars of version 1)."""
         return cls([ColumnSpec(str(name)) for name in columns], [])
+
+
+def modelled_names(specs):
+    """The names of the MODELLED columns among `specs`, in order."""
+    return [spec.name for spec in specs if spec.kind == MODELLED]
+
+
+def in_dtype(values, dtype):
+    """float64 `values` as the column's dtype: integers rounded to int64."""
+    return np.rint(values).astype(np.int64) if dtype == INTEGER_DTYPE else values
 
 
 def snap_to_levels(values, levels):
@@ -195,17 +205,17 @@ def linear_relation(target, sources):
     return weights, intercept
 
 
-def derived_spec(name, dtype, values, frame, specs):
-    """The DERIVED spec of column `name` if its `values` are an exact linear combination of the
-    modelled columns among `specs` (earlier columns of `frame`), else None. Terms whose contribution
-    stays within the tolerance are left out, and the rest refitted."""
-    candidates = [spec.name for spec in specs if spec.kind == MODELLED]
+def derived_spec(name, dtype, frame, candidates):
+    """The DERIVED spec of `frame`'s column `name` if it is an exact linear combination of the columns
+    named in `candidates`, else None. Terms whose contribution stays within the tolerance are left
+    out, and the rest refitted."""
+    values = frame[name].to_numpy(dtype=np.float64)
     sources = frame[candidates].to_numpy(dtype=np.float64)
     relation = linear_relation(values, sources)
     if relation is None:
         return None
-    contribution = np.abs(relation[0]) * (sources.max(axis=0) - sources.min(axis=0))
-    kept = contribution > DERIVED_TOLERANCE * (values.max() - values.min())
+    contribution = np.abs(relation[0]) * np.ptp(sources, axis=0)
+    kept = contribution > DERIVED_TOLERANCE * np.ptp(values)
     relation = linear_relation(values, sources[:, kept])
     if relation is None:
         return None
@@ -213,6 +223,36 @@ def derived_spec(name, dtype, values, frame, specs):
     names = [candidate for candidate, keep in zip(candidates, kept) if keep]
     return ColumnSpec(str(name), DERIVED, dtype, terms={term: float(weight) for term, weight in zip(names, weights)},
                       intercept=intercept)
+
+
+def widest_member_derived(derived, frame, specs):
+    """(position in `specs`, its DERIVED spec) when a term of `derived` should be derived instead, else None.
+
+    Of the columns in one relation, the one with the widest share (|weight| x range) is derived:
+    each narrow column then keeps its own relative accuracy, where a narrow column computed from wide
+    ones would carry their errors (spread from two generated prices told itself apart at 0.78, modelled
+    at 0.74), and a modelled spread >= 0 keeps High >= Low. Transformed terms and terms other derived
+    columns use stay modelled.
+    """
+    in_use = {term for spec in specs if spec.kind == DERIVED for term in spec.terms}
+    transformed = {spec.name for spec in specs if spec.transform}
+    shares = {term: abs(weight) * np.ptp(frame[term].to_numpy(dtype=np.float64))
+              for term, weight in derived.terms.items() if term not in in_use | transformed}
+    if not shares:
+        return None
+    widest = max(shares, key=shares.get)
+    if shares[widest] <= np.ptp(frame[derived.name].to_numpy(dtype=np.float64)) * (1 + DERIVED_TOLERANCE):
+        return None
+    position = [spec.name for spec in specs].index(widest)
+    others = [term for term in derived.terms if term != widest] + [derived.name]
+    replacement = derived_spec(widest, specs[position].dtype, frame, others)
+    return None if replacement is None else (position, replacement)
+
+
+def modelled_spec(name, dtype, values, transform=None, shift=0.0):
+    """The MODELLED spec of a column with these `values`, on its levels when it is discrete."""
+    levels = [float(level) for level in np.unique(values)] if is_discrete(values) else None
+    return ColumnSpec(str(name), dtype=dtype, levels=levels, transform=transform, shift=shift)
 
 
 def plan_columns(frame, dtypes, dropped=(), transforms=None, raw=False):
@@ -241,11 +281,16 @@ def plan_columns(frame, dtypes, dropped=(), transforms=None, raw=False):
             specs.append(ColumnSpec(str(name), CONSTANT, dtype, value=float(values[0])))
         elif earlier is not None:
             specs.append(ColumnSpec(str(name), DUPLICATE, dtype, source=earlier))
-        elif not transform and (derived := derived_spec(name, dtype, values, frame, specs)) is not None:
-            specs.append(derived)
+        elif not transform and (derived := derived_spec(name, dtype, frame, modelled_names(specs))) is not None:
+            swapped = widest_member_derived(derived, frame, specs)
+            if swapped is None:
+                specs.append(derived)
+            else:
+                position, replacement = swapped
+                specs[position] = replacement
+                specs.append(modelled_spec(name, dtype, values))
         else:
-            levels = [float(level) for level in np.unique(values)] if is_discrete(values) else None
-            specs.append(ColumnSpec(str(name), dtype=dtype, levels=levels, transform=transform, shift=shift))
+            specs.append(modelled_spec(name, dtype, values, transform, shift))
     plan = ColumnPlan(specs, list(dropped))
     if not plan.modelled:
         raise ToolkitError(f"the data needs at least one column that varies; {', '.join(plan.names)} are constant")
