@@ -396,7 +396,9 @@ def test_generator_without_its_sidecar_is_refused(tmp_path, trained, one_line_er
 
 @pytest.mark.parametrize(("tags", "message"), [
     ({"format": "market", "version": 1}, "must be of format 'timegan'; got 'market'"),
-    ({"format": "timegan", "version": 3}, "version 1 to 2 (a newer toolkit wrote it?); got version 3"),
+    ({"format": "timegan", "version": generator.SIDECAR_VERSION + 1},
+     f"version 1 to {generator.SIDECAR_VERSION} (a newer toolkit wrote it?); "
+     f"got version {generator.SIDECAR_VERSION + 1}"),
 ])
 def test_sidecar_of_another_format_or_a_newer_version_is_refused(tmp_path, tags, message):
     settings = {"columns": COLUMNS, "seq_len": SEQ_LEN, "scaler": {"min": [0] * 3, "max": [1] * 3, "range": [0, 1]}}

@@ -4,10 +4,10 @@ Real tables carry columns a recurrent generator should not learn: a time stamp o
 once the rows are checked to be in time order), constant columns (written back as their value),
 exact duplicates of an earlier column (generated once, copied), exact linear relations between
 columns (High = Low + spread, a total of its parts: the widest member computed from the others, so
-generated rows keep the identity), and discrete columns with few levels (counts, on/off states: modelled as numbers, then
-snapped to the nearest observed level). Heavy-tailed
-spiky columns may be modelled through log1p(x - min), undone on output. The plan is stored in the
-generator's sidecar, so generated windows come back with the input's columns and dtypes.
+generated rows keep the identity), and discrete columns with few levels (counts, on/off states:
+modelled as numbers, then snapped to the nearest observed level). Heavy-tailed spiky columns may be
+modelled through log1p(x - min), undone on output. The plan is stored in the generator's sidecar, so
+generated windows come back with the input's columns and dtypes.
 
 No TensorFlow here: pandas and numpy only.
 """
