@@ -100,8 +100,10 @@ def test_a_stale_lock_is_taken_over_with_a_note(tmp_path, train, capsys):
     assert not (tmp_path / training.LOCK_FILE).exists()
 
 
-SLOW_TRAINING = textwrap.dedent("""
-    import sys, time
+# Trains until the file named by argv[2] exists, so the run holds its lock for as long as the test needs,
+# however slowly a second process starts on a loaded machine.
+HELD_TRAINING = textwrap.dedent("""
+    import os, sys, time
     import tensorflow as tf
     import keras
     from common import gan, training
@@ -111,9 +113,15 @@ SLOW_TRAINING = textwrap.dedent("""
     model = gan.GAN(generator, discriminator, 4)
     model.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
     dataset = tf.data.Dataset.from_tensors(tf.zeros((2, 3))).repeat()
+    deadline = time.monotonic() + 300
+
+    def hold(step):
+        while not os.path.exists(sys.argv[2]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
     try:
         training.train(model, dataset, 40, sys.argv[1], resume=False, checkpoint_every=10, sample_every=1,
-                       write_samples=lambda step: time.sleep(0.2))
+                       write_samples=hold)
     except ToolkitError as error:
         print(error, file=sys.stderr)
         sys.exit(2)
@@ -122,13 +130,15 @@ SLOW_TRAINING = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_two_trainings_into_one_folder_at_once_only_one_runs(tmp_path):
-    command = [sys.executable, "-c", SLOW_TRAINING, str(tmp_path / "run")]
+    release = tmp_path / "release"
+    command = [sys.executable, "-c", HELD_TRAINING, str(tmp_path / "run"), str(release)]
     first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = tmp_path / "run" / training.LOCK_FILE
     deadline = time.monotonic() + 120
     while not lock.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    release.touch()
     first_out, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err[-2000:]
     assert second.returncode == 2
