@@ -9,7 +9,7 @@ recipe (`module`, `hidden_dim`, `num_layers`, `steps` per phase, `batch_size`, `
 
 Version 2 adds `column_plan` (`columns.ColumnPlan.to_json`: how each output column comes from the
 modelled ones, and the dropped time columns). Version 3 adds derived columns to the plan (exact linear
-relations to earlier columns). Version 1 sidecars have no plan: every column is modelled as float64.
+relations between modelled columns). Version 1 sidecars have no plan: every column is modelled as float64.
 """
 
 import numpy as np
