@@ -10,9 +10,11 @@ driven by `common.training.train`:
    Two options beyond the paper, both off by default: noise features held over a window's steps
    (`window_noise_dim`) and a loss on within-window correlations (`dependence_weight`).
 
-Graph size decides how long a phase waits before its first step: the joint step calls the networks
-26 times, so it keeps the recurrent loops and runs its two generator updates as one traced loop body
-(benchmarks/timegan_unroll.py measures both choices).
+Graph size decides how long a phase waits before its first step: the joint step keeps the recurrent
+loops and runs its two generator updates as one traced loop body (benchmarks/timegan_unroll.py
+measures both choices). On 2 CPU cores a looped step's time goes mostly to the loop's steps, not to
+their width, so where one network is applied to several batches (the discriminator to real and both
+fake latents, the supervisor to generated and real latents) it runs once on their concatenation.
 """
 
 import keras
@@ -81,6 +83,13 @@ def dependence_loss(real, fake):
     real_correlation, real_lagged = within_window_dependence(float32(real))
     fake_correlation, fake_lagged = within_window_dependence(float32(fake))
     return ops.mean(ops.abs(fake_correlation - real_correlation)) + ops.mean(ops.abs(fake_lagged - real_lagged))
+
+
+def call_stacked(network, inputs, training):
+    """[network(x) for x in inputs] as one call on the inputs stacked along the batch (each recurrent
+    step then runs once for all of them); `inputs` differ only in their batch size."""
+    outputs = network(ops.concatenate(inputs, axis=0), training=training)
+    return tf.split(outputs, [ops.shape(x)[0] for x in inputs], axis=0)
 
 
 def adversarial_loss(logits, target):
@@ -262,11 +271,12 @@ class JointPhase(TimeGANPhase):
         variables = self.generator_variables()
         with tf.GradientTape() as tape:
             raw_fake_latent = self.generator(noise, training=True)
-            fake_latent = self.supervisor(raw_fake_latent, training=True)
+            fake_latent, supervised_latent = call_stacked(self.supervisor, [raw_fake_latent, latent], training=True)
             fake = self.recovery(fake_latent, training=False)
-            adversarial = (adversarial_loss(self.discriminator(fake_latent, training=False), 1.0)
-                           + self.gamma * adversarial_loss(self.discriminator(raw_fake_latent, training=False), 1.0))
-            supervised = supervised_loss(latent, self.supervisor(latent, training=True))
+            fake_logits, raw_fake_logits = call_stacked(self.discriminator, [fake_latent, raw_fake_latent],
+                                                        training=False)
+            adversarial = adversarial_loss(fake_logits, 1.0) + self.gamma * adversarial_loss(raw_fake_logits, 1.0)
+            supervised = supervised_loss(latent, supervised_latent)
             loss = (adversarial + SUPERVISED_WEIGHT * ops.sqrt(supervised)
                     + MOMENT_WEIGHT * moment_loss(real, fake))
             if self.dependence_weight:
@@ -294,9 +304,10 @@ class JointPhase(TimeGANPhase):
         fake_latent = self.supervisor(raw_fake_latent, training=False)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            loss = (adversarial_loss(self.discriminator(latent, training=True), 1.0)
-                    + adversarial_loss(self.discriminator(fake_latent, training=True), 0.0)
-                    + self.gamma * adversarial_loss(self.discriminator(raw_fake_latent, training=True), 0.0))
+            real_logits, fake_logits, raw_fake_logits = call_stacked(
+                self.discriminator, [latent, fake_latent, raw_fake_latent], training=True)
+            loss = (adversarial_loss(real_logits, 1.0) + adversarial_loss(fake_logits, 0.0)
+                    + self.gamma * adversarial_loss(raw_fake_logits, 0.0))
             scaled = scaled_loss(loss, self.discriminator_optimizer)
         # Every replica takes the same decision, on the loss of the whole global batch.
         apply_gradients_when(replica_mean(loss) > DISCRIMINATOR_LOSS_THRESHOLD, self.discriminator_optimizer,
