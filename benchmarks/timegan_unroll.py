@@ -1,15 +1,19 @@
-"""Benchmark: TimeGAN's phases with unrolled vs looped recurrences: time to the first step and per step.
+"""Benchmark: TimeGAN's phases with unrolled vs looped recurrences, and with or without stacked
+network calls: time to the first step and per step.
 
     python3 benchmarks/timegan_unroll.py [--seq-len 24] [--features 6] [--hidden 24] [--steps 30] [--rounds 1]
 
 Builds the paper's networks (GRU x 3 layers, batch 128) once per variant and times each phase's
 fit() on random windows: the first fit() of WARMUP_STEPS steps (graph building, its first run and
-those steps: what a run waits before its first step) and a second fit() of `--steps` steps (seconds
-per step, as training's fit() runs them). Variants, alternated for `--rounds` rounds so that other
-load on the machine hits them alike:
+those steps: what a run waits before its first step) and a second fit() of `--steps` steps (wall
+seconds per step, as training's fit() runs them, and the process's CPU seconds per step: on a shared
+virtual machine the wall time swings with the neighbours' load, the CPU time much less). Variants,
+alternated for `--rounds` rounds so that other load on the machine hits them alike:
 
 - `default`: what training does (autoencoder and supervisor unrolled; the joint phase looped, its
-  two generator updates one traced loop body);
+  two generator updates one traced loop body, the discriminator and the supervisor each called once
+  on their batches stacked);
+- `unstacked`: the default, but the joint phase calls those networks once per batch (the earlier step);
 - `unrolled`: every phase unrolled, the joint step's two updates traced one after the other (the
   earlier default);
 - `looped`: every phase looped.
@@ -33,7 +37,7 @@ BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 GAMMA = 1.0
 WARMUP_STEPS = 1
-VARIANTS = ("default", "unrolled", "looped")
+VARIANTS = ("default", "unstacked", "unrolled", "looped")
 
 
 class UnrolledJointPhase(model.JointPhase):
@@ -43,9 +47,9 @@ class UnrolledJointPhase(model.JointPhase):
 
     def train_step(self, batches):
         for index in range(model.GENERATOR_UPDATES_PER_STEP):
-            g_loss = self.generator_step(batches[index])
-            e_loss = self.embedder_step(batches[index])
-        d_loss = self.discriminator_step(batches[model.GENERATOR_UPDATES_PER_STEP])
+            g_loss = self.generator_step(batches[:, index])
+            e_loss = self.embedder_step(batches[:, index])
+        d_loss = self.discriminator_step(batches[:, model.GENERATOR_UPDATES_PER_STEP])
         return self.finish_step([d_loss, g_loss, e_loss])
 
 
@@ -57,24 +61,28 @@ def build_variant(variant, seq_len, features, hidden):
         joint = UnrolledJointPhase(nets, GAMMA, name="timegan_joint")
         joint.compile(*(type(optimizer)(LEARNING_RATE) for optimizer in phases[2].optimizers))
         phases[2] = joint
+    phases[2].stack_calls = variant != "unstacked"
     return phases
 
 
 def phase_timings(variant, seq_len, features, hidden, steps):
-    """[(seconds to the first step, seconds per step)] of each phase (autoencoder, supervisor, joint)."""
+    """[(seconds to the first step, seconds per step, CPU seconds per step)] of each phase (autoencoder,
+    supervisor, joint)."""
     phases = build_variant(variant, seq_len, features, hidden)
     windows = tf.data.Dataset.from_tensors(tf.random.uniform((BATCH_SIZE, seq_len, features))).repeat()
-    joint_batches = windows.batch(model.GENERATOR_UPDATES_PER_STEP + 1)
+    # The joint phase takes its independent batches side by side: (batch, updates + 1, seq_len, features).
+    joint_batches = tf.data.Dataset.from_tensors(
+        tf.random.uniform((BATCH_SIZE, model.GENERATOR_UPDATES_PER_STEP + 1, seq_len, features))).repeat()
     timings = []
     for phase, dataset in zip(phases, (windows, windows, joint_batches)):
         start = time.perf_counter()
         phase.fit(dataset, epochs=1, steps_per_epoch=WARMUP_STEPS, verbose=0, shuffle=False)
         first = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         phase.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-        timings.append((first, (time.perf_counter() - start) / steps))
-        print(f"  {variant:<9} {phase.name:<20} first step after {first:6.1f} s, then {timings[-1][1]:.4f} s/step",
-              flush=True)
+        timings.append((first, (time.perf_counter() - start) / steps, (time.process_time() - cpu_start) / steps))
+        print(f"  {variant:<9} {phase.name:<20} first step after {first:6.1f} s, then {timings[-1][1]:.4f} s/step, "
+              f"CPU {timings[-1][2]:.4f} s/step", flush=True)
     return timings
 
 
@@ -95,12 +103,11 @@ def main(argv=None):
             results[variant].append(phase_timings(variant, args.seq_len, args.features, args.hidden, args.steps))
     print(f"TimeGAN phases, seq_len {args.seq_len}, {args.features} features, GRU {args.hidden} x {NUM_LAYERS}, "
           f"batch {BATCH_SIZE}; best of {args.rounds} round(s) of {args.steps} steps")
-    print(f"{'phase':<12} {'variant':<9} {'first step s':>12} {'s/step':>8}")
+    print(f"{'phase':<12} {'variant':<9} {'first step s':>12} {'s/step':>8} {'CPU s/step':>10}")
     for index, name in enumerate(PHASE_NAMES):
         for variant in variants:
-            first = min(run[index][0] for run in results[variant])
-            per_step = min(run[index][1] for run in results[variant])
-            print(f"{name:<12} {variant:<9} {first:>12.1f} {per_step:>8.4f}")
+            first, per_step, cpu_per_step = (min(run[index][column] for run in results[variant]) for column in range(3))
+            print(f"{name:<12} {variant:<9} {first:>12.1f} {per_step:>8.4f} {cpu_per_step:>10.4f}")
     return 0
 
 
