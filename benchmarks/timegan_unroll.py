@@ -96,6 +96,9 @@ def main(argv=None):
     parser.add_argument("--variants", default=",".join(VARIANTS))
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"--variants must name variants among {', '.join(VARIANTS)}; got {', '.join(unknown)}")
     results = {variant: [] for variant in variants}
     for round_index in range(args.rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
