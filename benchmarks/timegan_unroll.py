@@ -17,6 +17,10 @@ alternated for `--rounds` rounds so that other load on the machine hits them ali
 - `unrolled`: every phase unrolled, the joint step's two updates traced one after the other (the
   earlier default);
 - `looped`: every phase looped.
+
+Threads as `timegan.py` sets them (one per op, ops side by side) unless TF_NUM_INTRAOP_THREADS or
+TF_NUM_INTEROP_THREADS is set: `TF_NUM_INTRAOP_THREADS=2 TF_NUM_INTEROP_THREADS=2` on 2 cores times
+TensorFlow's own default.
 """
 
 import argparse
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tensorflow as tf  # noqa: E402
 
 import common  # noqa: E402,F401  (pins the Keras backend before TensorFlow loads)
+from common import distribute  # noqa: E402
 from common.timegan import model, networks  # noqa: E402
 from common.timegan.names import PHASE_NAMES  # noqa: E402
 
@@ -87,6 +92,8 @@ def phase_timings(variant, seq_len, features, hidden, steps):
 
 
 def main(argv=None):
+    # Read when TensorFlow's runtime starts, at the first operation below.
+    distribute.prefer_ops_side_by_side()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seq-len", type=int, default=24)
     parser.add_argument("--features", type=int, default=6)

@@ -36,6 +36,9 @@ MIXED_GPU_POLICY = "mixed_float16"
 MIXED_CPU_POLICY = "mixed_bfloat16"
 FLOAT_POLICY = "float32"
 WORKER_DIR_PREFIX = "gan-worker-"
+# TensorFlow reads these when its runtime starts: threads within one op, and ops run side by side.
+INTRA_OP_THREADS_ENV = "TF_NUM_INTRAOP_THREADS"
+INTER_OP_THREADS_ENV = "TF_NUM_INTEROP_THREADS"
 # Worker seeds are drawn below this, leaving room to add the worker's rank within 32-bit seeds.
 WORKER_SEED_LIMIT = 2**31
 
@@ -147,6 +150,21 @@ def vary_random_draws_per_worker() -> None:
     rank = worker_rank(read_tf_config())
     if rank:
         tf.random.set_seed(int(tf.random.uniform((), maxval=WORKER_SEED_LIMIT, dtype="int64")) + rank)
+
+
+def prefer_ops_side_by_side(environ=None) -> None:
+    """Run each op on one thread and as many independent ops at once as there are CPU cores.
+
+    For models made of many small ops (recurrent layers over short sequences, hidden sizes of tens),
+    splitting one op across threads costs more than it gains; TensorFlow's default splits them. Must
+    be called before TensorFlow starts its runtime; a user's own INTRA_OP_THREADS_ENV or
+    INTER_OP_THREADS_ENV setting is kept (neither is changed when either is set).
+    """
+    environ = os.environ if environ is None else environ
+    if INTRA_OP_THREADS_ENV in environ or INTER_OP_THREADS_ENV in environ:
+        return
+    environ[INTRA_OP_THREADS_ENV] = "1"
+    environ[INTER_OP_THREADS_ENV] = str(os.cpu_count() or 1)
 
 
 def describe(strategy, mode: str) -> str:

@@ -181,13 +181,15 @@ def claim_run_folder(out_dir, *, resume: bool, overwrite: bool):
 
 
 def device_summary() -> str:
-    """Where training runs, from tf.config: "CPU (2 threads)" or "1 GPU: NVIDIA H100 80GB HBM3"."""
+    """Where training runs, from tf.config: "CPU (2 cores, 2 threads per op)" or "1 GPU: NVIDIA H100 80GB HBM3"."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
-        return f"CPU ({threads} threads)"
+        cores = os.cpu_count()
+        per_op = (tf.config.threading.get_intra_op_parallelism_threads()
+                  or int(os.environ.get(distribute.INTRA_OP_THREADS_ENV) or 0) or cores)
+        return f"CPU ({cores} cores, {per_op} thread{'s' if per_op > 1 else ''} per op)"
     names = sorted({tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus})
     return f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: {', '.join(names)}"
 

@@ -18,6 +18,7 @@ import pytest
 
 import cgan_mnist
 import timegan
+from common import distribute
 from tests.conftest import ROOT, make_tiny_data_dir
 
 SUBPROCESS_TIMEOUT = 600
@@ -168,6 +169,29 @@ def test_distribute_flag_is_checked_without_tensorflow():
     code = ("import sys, cgan_mnist; cgan_mnist.build_parser().parse_args(['--distribute', 'mirrored', "
             "'--mixed-precision']); assert 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({}, {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": str(os.cpu_count())}),
+    ({"TF_NUM_INTRAOP_THREADS": "4"}, {"TF_NUM_INTRAOP_THREADS": "4"}),
+    ({"TF_NUM_INTEROP_THREADS": "3"}, {"TF_NUM_INTEROP_THREADS": "3"}),
+])
+def test_ops_run_side_by_side_unless_the_user_set_the_threads(given, expected):
+    environ = dict(given)
+    distribute.prefer_ops_side_by_side(environ)
+    assert environ == expected
+
+
+def test_timegan_command_starts_tensorflow_with_one_thread_per_op(tmp_path):
+    # The setting only counts before TensorFlow starts: the command line sets it, and a bad flag
+    # (answered after it, before TensorFlow) shows it was set without training anything.
+    code = ("import runpy, sys, os; sys.argv = ['timegan.py', '--steps', '0'];\n"
+            "try: runpy.run_path('timegan.py', run_name='__main__')\n"
+            "except SystemExit: print(os.environ['TF_NUM_INTRAOP_THREADS'], os.environ['TF_NUM_INTEROP_THREADS'])")
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("TF_NUM_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split() == ["1", str(os.cpu_count())]
 
 
 # ---- mirrored over two logical CPU devices = one device -------------------------------------------

@@ -231,7 +231,7 @@ def test_sidecar_plan_deriving_from_an_unknown_or_unmodelled_column_is_refused(t
 @pytest.mark.parametrize("features", [1, 2, 5, 6])
 def test_small_data_keep_the_measured_recipe(features):
     chosen = recipe.choose_recipe(features, 3662)
-    assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 10000))
+    assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 8000))
     assert (chosen.window_noise_dim, chosen.dependence_weight) == (0, 0.0), "the paper's noise and losses"
     assert chosen.chosen == ("window noise", "dependence weight", "hidden", "batch", "steps")
 
