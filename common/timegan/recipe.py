@@ -5,11 +5,9 @@ The paper's supplementary material sizes every recurrent network by the input: h
 times the number of features. The measured recipe (Stocks: 6 features, Sines: 5; hidden 24, batch
 128, 5,000 / 5,000 / 8,000 steps) is the floor: smaller data keep it. Wider data get wider networks,
 up to MAX_HIDDEN; data with few windows get a smaller batch, so that an epoch still holds several
-batches. The steps stay: on 2 CPU cores a joint step's cost is dominated by the number of operations,
-not their width (joint step, 19 features, batch 128, looped GRUs, best of 4 alternated rounds on a
-shared machine: 0.79 s at hidden 64 vs 0.95 s at 24; reproduce with benchmarks/timegan_unroll.py
---variants default --features 19 --hidden 64, and --hidden 24), so a wider network does not lengthen
-the run.
+batches. The steps stay the same for every shape, though a wider network costs more: at 19
+features a joint step took about twice the CPU time at hidden 64 as at 24 (1.26-1.30 vs 0.65-0.70 s
+on 2 idle cores; docs/timegan.md, "Choices and why"), so wide data do not fit the default run's hour.
 
 Data wider than the measured recipe's (more than MEASURED_FEATURES modelled features) also get half
 their noise features held over each window and the within-window dependence loss: on the 19-feature
@@ -32,8 +30,8 @@ BATCH_SIZE = 128
 MIN_BATCH_SIZE = 16
 # An epoch of the training windows should hold at least this many batches.
 MIN_BATCHES_PER_EPOCH = 8
-# Stocks met its targets at 8,000 joint steps (and 10,000), not at 5,000; 8,000 fit the hour on 2
-# cores (52 min end to end, 10,000 about 63): docs/timegan.md, "Measured quality".
+# Stocks met its targets at 8,000 joint steps, not at 5,000; 8,000 fit the hour on 2 cores (52 min
+# end to end; 10,000 took 64 and scored better, 0.027 vs 0.079): docs/timegan.md, "Measured quality".
 BASE_STEPS = (5000, 5000, 8000)
 # Stocks has 6 modelled features (5 once Adj_Close is derived), Sines 5: the recipe measured on them.
 MEASURED_FEATURES = 6
