@@ -187,8 +187,10 @@ def device_summary() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         cores = os.cpu_count()
+        # A value that is not a count is read as unset here.
+        given = os.environ.get(distribute.INTRA_OP_THREADS_ENV, "")
         per_op = (tf.config.threading.get_intra_op_parallelism_threads()
-                  or int(os.environ.get(distribute.INTRA_OP_THREADS_ENV) or 0) or cores)
+                  or (int(given) if given.isdigit() else 0) or cores)
         return f"CPU ({cores} cores, {per_op} thread{'s' if per_op > 1 else ''} per op)"
     names = sorted({tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus})
     return f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''}: {', '.join(names)}"
