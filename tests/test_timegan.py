@@ -159,6 +159,15 @@ def test_joint_step_counts_one_step_for_two_generator_updates():
     assert all(np.isfinite(float(logs[f"{name}_step"])) for name in joint.loss_names)
 
 
+def test_a_stacked_call_gives_each_batch_what_its_own_call_gives():
+    discriminator = tiny_networks().discriminator
+    latents = [tf.random.stateless_uniform((count, SEQ_LEN, HIDDEN), seed=(count, 0)) for count in (BATCH, 3, 5)]
+    stacked = model.call_stacked(discriminator, latents, training=True)
+    assert [tuple(logits.shape) for logits in stacked] == [(count, SEQ_LEN, 1) for count in (BATCH, 3, 5)]
+    for latent, logits in zip(latents, stacked):
+        np.testing.assert_allclose(logits, discriminator(latent, training=True), rtol=1e-5, atol=1e-6)
+
+
 def test_stacked_network_calls_leave_the_joint_phase_losses_and_updates_unchanged():
     def after_one_update_each(stack_calls):
         keras.utils.set_random_seed(0)
