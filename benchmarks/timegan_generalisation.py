@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import timegan  # noqa: E402
+from common import distribute  # noqa: E402
 from common.timegan import recipe  # noqa: E402
 
 DATASETS = ("wide", "fault", "long_univariate", "two_feature")
@@ -147,6 +148,8 @@ class StepClock:
 
 
 def main(argv=None):
+    # Threads as `python3 timegan.py` sets them, read when TensorFlow's runtime starts.
+    distribute.prefer_ops_side_by_side()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--out-dir", default="runs/timegan_generalisation")

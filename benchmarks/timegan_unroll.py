@@ -2,6 +2,7 @@
 network calls: time to the first step and per step.
 
     python3 benchmarks/timegan_unroll.py [--seq-len 24] [--features 6] [--hidden 24] [--steps 30] [--rounds 1]
+        [--window-noise-dim 0] [--dependence-weight 0]
 
 Builds the paper's networks (GRU x 3 layers, batch 128) once per variant and times each phase's
 fit() on random windows: the first fit() of WARMUP_STEPS steps (graph building, its first run and
@@ -58,22 +59,22 @@ class UnrolledJointPhase(model.JointPhase):
         return self.finish_step([d_loss, g_loss, e_loss])
 
 
-def build_variant(variant, seq_len, features, hidden):
+def build_variant(variant, seq_len, features, hidden, window_noise_dim=0, dependence_weight=0.0):
     nets = networks.build_networks(seq_len, features, features, hidden, NUM_LAYERS, "gru",
                                    unroll=variant != "looped")
-    phases = model.build_phases(nets, LEARNING_RATE, GAMMA)
+    phases = model.build_phases(nets, LEARNING_RATE, GAMMA, window_noise_dim, dependence_weight)
     if variant == "unrolled":
-        joint = UnrolledJointPhase(nets, GAMMA, name="timegan_joint")
+        joint = UnrolledJointPhase(nets, GAMMA, window_noise_dim, dependence_weight, name="timegan_joint")
         joint.compile(*(type(optimizer)(LEARNING_RATE) for optimizer in phases[2].optimizers))
         phases[2] = joint
     phases[2].stack_calls = variant != "unstacked"
     return phases
 
 
-def phase_timings(variant, seq_len, features, hidden, steps):
+def phase_timings(variant, seq_len, features, hidden, steps, window_noise_dim=0, dependence_weight=0.0):
     """[(seconds to the first step, seconds per step, CPU seconds per step)] of each phase (autoencoder,
     supervisor, joint)."""
-    phases = build_variant(variant, seq_len, features, hidden)
+    phases = build_variant(variant, seq_len, features, hidden, window_noise_dim, dependence_weight)
     windows = tf.data.Dataset.from_tensors(tf.random.uniform((BATCH_SIZE, seq_len, features))).repeat()
     # The joint phase takes its independent batches side by side: (batch, updates + 1, seq_len, features).
     joint_batches = tf.data.Dataset.from_tensors(
@@ -101,6 +102,10 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--window-noise-dim", type=int, default=0,
+                        help="noise features held over a window (timegan.py holds half for > 6 features)")
+    parser.add_argument("--dependence-weight", type=float, default=0.0,
+                        help="weight of the within-window dependence loss (timegan.py: 10 for > 6 features)")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
     unknown = sorted(set(variants) - set(VARIANTS))
@@ -110,9 +115,11 @@ def main(argv=None):
     for round_index in range(args.rounds):
         order = variants if round_index % 2 == 0 else variants[::-1]
         for variant in order:
-            results[variant].append(phase_timings(variant, args.seq_len, args.features, args.hidden, args.steps))
+            results[variant].append(phase_timings(variant, args.seq_len, args.features, args.hidden, args.steps,
+                                                  args.window_noise_dim, args.dependence_weight))
     print(f"TimeGAN phases, seq_len {args.seq_len}, {args.features} features, GRU {args.hidden} x {NUM_LAYERS}, "
-          f"batch {BATCH_SIZE}; best of {args.rounds} round(s) of {args.steps} steps")
+          f"batch {BATCH_SIZE}, window noise {args.window_noise_dim}, dependence weight {args.dependence_weight:g}; "
+          f"best of {args.rounds} round(s) of {args.steps} steps")
     print(f"{'phase':<12} {'variant':<9} {'first step s':>12} {'s/step':>8} {'CPU s/step':>10}")
     for index, name in enumerate(PHASE_NAMES):
         for variant in variants:

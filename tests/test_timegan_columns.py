@@ -246,10 +246,35 @@ def test_wider_data_hold_half_the_noise_over_a_window_and_match_dependence():
     assert "window noise" not in given.chosen and "window noise 0, dependence weight 1.5" in given.describe()
 
 
-def test_wider_data_get_wider_networks_up_to_the_cap():
+def test_wider_data_get_wider_networks_up_to_the_cap_and_fewer_joint_steps():
     choices = [recipe.choose_recipe(features, 20000) for features in (6, 7, 10, 16, 28)]
     assert [choice.hidden_dim for choice in choices] == [24, 28, 40, 64, 64]
-    assert all(choice.steps == recipe.BASE_STEPS and choice.batch_size == 128 for choice in choices)
+    assert all(choice.batch_size == 128 for choice in choices)
+    assert all(choice.steps[:2] == recipe.BASE_STEPS[:2] for choice in choices), "the first two phases keep theirs"
+    joint_steps = [choice.steps[2] for choice in choices]
+    assert joint_steps[0] == recipe.BASE_STEPS[2] and joint_steps[-2] == joint_steps[-1]
+    assert all(wider < narrower for narrower, wider in zip(joint_steps[:-2], joint_steps[1:-1])), joint_steps
+
+
+def modelled_cpu_seconds(hidden_dim, steps):
+    return sum(count * seconds for count, seconds in zip(steps, recipe.step_cpu_seconds(hidden_dim)))
+
+
+@pytest.mark.parametrize("hidden_dim", [28, 40, 48, 64])
+def test_wider_networks_fit_the_measured_recipes_time(hidden_dim):
+    budget = modelled_cpu_seconds(recipe.MIN_HIDDEN, recipe.BASE_STEPS)
+    steps = recipe.default_steps(hidden_dim)
+    used = modelled_cpu_seconds(hidden_dim, steps)
+    one_more_round = recipe.STEP_ROUNDING * recipe.step_cpu_seconds(hidden_dim)[2]
+    assert budget - one_more_round < used <= budget, (steps, used, budget)
+    assert steps[2] % recipe.STEP_ROUNDING == 0
+
+
+def test_a_given_width_sets_the_joint_steps_it_fits():
+    assert recipe.choose_recipe(5, 3662, hidden_dim=64).steps == recipe.default_steps(64)
+    assert recipe.default_steps(64)[2] < recipe.BASE_STEPS[2]
+    assert recipe.choose_recipe(5, 3662, hidden_dim=8).steps == recipe.BASE_STEPS, "narrower keeps the measured steps"
+    assert recipe.default_steps(200) == recipe.default_steps(recipe.MAX_HIDDEN), "wider than the cap: the cap's steps"
 
 
 def test_few_windows_get_a_smaller_batch():

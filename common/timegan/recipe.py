@@ -5,9 +5,12 @@ The paper's supplementary material sizes every recurrent network by the input: h
 times the number of features. The measured recipe (Stocks: 6 features, Sines: 5; hidden 24, batch
 128, 5,000 / 5,000 / 8,000 steps) is the floor: smaller data keep it. Wider data get wider networks,
 up to MAX_HIDDEN; data with few windows get a smaller batch, so that an epoch still holds several
-batches. The steps stay the same for every shape, though a wider network costs more: at 19
-features a joint step took about twice the CPU time at hidden 64 as at 24 (1.26-1.30 vs 0.65-0.70 s
-on 2 idle cores; docs/timegan.md, "Choices and why"), so wide data do not fit the default run's hour.
+batches. A wider network costs more a step (at 19 features a joint step took 1.42-1.46 CPU seconds at
+hidden 64 against 0.68-0.70 at 24; the number of features barely counts): wider networks keep the
+autoencoder and supervisor steps and get the joint steps that the measured recipe's compute leaves,
+from a cost model fitted on 2 cores (STEP_CPU_SECONDS), so that the default run takes about as long
+as the measured one (52 minutes on Stocks; 50 on the 21-column generalisation table at hidden 64 and
+3,500 joint steps; docs/timegan.md, "Choices and why").
 
 Data wider than the measured recipe's (more than MEASURED_FEATURES modelled features) also get half
 their noise features held over each window and the within-window dependence loss: on the 19-feature
@@ -33,6 +36,13 @@ MIN_BATCHES_PER_EPOCH = 8
 # Stocks met its targets at 8,000 joint steps, not at 5,000; 8,000 fit the hour on 2 cores (52 min
 # end to end; 10,000 took 64 and scored better, 0.027 vs 0.079): docs/timegan.md, "Measured quality".
 BASE_STEPS = (5000, 5000, 8000)
+# CPU seconds a step of each phase (autoencoder, supervisor, joint) on the 2-core CI machine, one
+# thread per op, batch 128, as (fixed, per squared hidden unit): `benchmarks/timegan_unroll.py
+# --variants default` at hidden 24, 40, 48 and 64 (5-30 features, window noise and the dependence loss
+# on above 6) gave joint 0.68-0.70, 0.88, 1.03, 1.42-1.46 CPU seconds; the model is within 5% of each.
+STEP_CPU_SECONDS = ((0.055, 2.1e-5), (0.035, 8.8e-6), (0.58, 2.1e-4))
+# Chosen joint steps are rounded down to a multiple of this.
+STEP_ROUNDING = 100
 # Stocks has 6 modelled features (5 once Adj_Close is derived), Sines 5: the recipe measured on them.
 MEASURED_FEATURES = 6
 # Share of the noise features held over a window, and the dependence loss's weight, for wider data.
@@ -64,6 +74,23 @@ class Recipe:
 def default_hidden_dim(num_features):
     """4 x features (the paper's rule), at least the measured 24 and at most MAX_HIDDEN."""
     return min(max(HIDDEN_PER_FEATURE * num_features, MIN_HIDDEN), MAX_HIDDEN)
+
+
+def step_cpu_seconds(hidden_dim):
+    """Modelled CPU seconds of one step of each phase (autoencoder, supervisor, joint) at `hidden_dim`."""
+    return tuple(fixed + per_squared_unit * hidden_dim ** 2 for fixed, per_squared_unit in STEP_CPU_SECONDS)
+
+
+def default_steps(hidden_dim):
+    """BASE_STEPS up to the measured networks' width; wider networks keep the autoencoder and supervisor
+    steps and get the joint steps (rounded down to STEP_ROUNDING) that fit the measured recipe's modelled
+    compute, so the default run's time stays about the measured one's. A given width beyond MAX_HIDDEN
+    gets MAX_HIDDEN's steps: the user chose the longer run."""
+    budget = sum(count * seconds for count, seconds in zip(BASE_STEPS, step_cpu_seconds(MIN_HIDDEN)))
+    autoencoder, supervisor, joint = step_cpu_seconds(min(hidden_dim, MAX_HIDDEN))
+    left = budget - BASE_STEPS[0] * autoencoder - BASE_STEPS[1] * supervisor
+    joint_steps = int(left / joint) // STEP_ROUNDING * STEP_ROUNDING
+    return BASE_STEPS[0], BASE_STEPS[1], min(BASE_STEPS[2], joint_steps)
 
 
 def default_batch_size(num_windows, replicas=1):
@@ -100,6 +127,6 @@ def choose_recipe(num_features, num_windows, *, hidden_dim=None, batch_size=None
         batch_size = default_batch_size(num_windows, replicas)
         chosen.append("batch")
     if any(count is None for count in steps):
-        steps = tuple(base if count is None else count for count, base in zip(steps, BASE_STEPS))
+        steps = tuple(default if count is None else count for count, default in zip(steps, default_steps(hidden_dim)))
         chosen.append("steps")
     return Recipe(hidden_dim, batch_size, tuple(steps), window_noise_dim, dependence_weight, tuple(chosen))
