@@ -19,16 +19,18 @@ No TensorFlow: it reads the CSVs that timegan.py writes.
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common.timegan.data import WINDOW_INDEX_COLUMNS  # noqa: E402
+
 FOLDS = 3
 BOOSTING_ITERATIONS = 100
-# The CSV that timegan.py writes names each row's window and step in these columns.
-WINDOW_COLUMNS = ["sample", "step"]
 
 
 def accuracy(real_features, generated_features, seed):
@@ -62,7 +64,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     generated_frame = pd.read_csv(args.generated)
-    columns = [name for name in generated_frame.columns if name not in WINDOW_COLUMNS]
+    columns = [name for name in generated_frame.columns if name not in WINDOW_INDEX_COLUMNS]
     real_frame = pd.read_csv(args.real)[columns]
     low, span = real_frame.min(), (real_frame.max() - real_frame.min()).replace(0, 1)
     real_rows = ((real_frame - low) / span).to_numpy()

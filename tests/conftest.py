@@ -14,11 +14,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 TINY_TRAIN = 64
+TINY_TEST = 40
 # A training run in a subprocess (a worker, a fresh interpreter) must end within this many seconds.
 SUBPROCESS_TIMEOUT = 600
 # cgan_mnist.py flags for a three-step run on the tiny data.
 CGAN_FAST = ["--steps", "3", "--batch-size", "8", "--checkpoint-every", "1", "--sample-every", "3"]
-TINY_TEST = 40
 
 
 def write_tiny_image_npz(path, seed=0, num_classes=10):
@@ -150,4 +150,3 @@ def real_batch():
         return rows, labels
 
     return make
-

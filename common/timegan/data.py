@@ -228,13 +228,18 @@ def real_rows(source, data_dir, names):
     return table.frame.to_numpy(dtype=np.float64)
 
 
+# The generated CSV's first columns: each row's window and its step in that window.
+WINDOW_INDEX_COLUMNS = ("sample", "step")
+
+
 def windows_frame(decoded, names):
     """The generated-CSV layout: one row per time step, `sample, step, <names>`.
 
     `decoded`: {column: (N, seq_len) array}, each kept in its dtype.
     """
     count, seq_len = np.shape(decoded[names[0]])
-    frame = pd.DataFrame({"sample": np.repeat(np.arange(count), seq_len), "step": np.tile(np.arange(seq_len), count)})
+    window, step = WINDOW_INDEX_COLUMNS
+    frame = pd.DataFrame({window: np.repeat(np.arange(count), seq_len), step: np.tile(np.arange(seq_len), count)})
     for name in names:
         frame[name] = np.asarray(decoded[name]).ravel()
     return frame
