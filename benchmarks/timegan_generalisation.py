@@ -3,13 +3,19 @@
     python3 benchmarks/timegan_generalisation.py --data-dir DIR [--step-fraction 1] [--datasets wide,fault]
         [--train-flags "--dependence-weight 0"]
 
-Builds CSVs from the real data in DIR (stock_data.csv, fault_train.csv, character_trajectories.npz):
+Builds CSVs from the real data in DIR (stock_data.csv, fault_train.csv and fault_test.csv,
+character_trajectories.npz):
 
 - `wide`: 21 columns, 14,000 rows: slow smooth sensors (stock prices interpolated 4x finer, pen
   positions, a rolling mean), spiky heavy-tailed columns (daily volume, absolute price changes), pen
   velocities, on/off and multi-level columns (fault states and a volume threshold held for several
   rows), a constant, an exact duplicate and two noise columns; step-to-step roughness differs by far
-  more than 10x between columns (printed);
+  more than 10x between columns (printed). Its sources are independent, so a held-out draw combines
+  them anew (its floor, below, is high);
+- `pen_wide`: 21 columns, 14,000 rows of one process, the handwriting: positions, ink and the share
+  of each character written (slow), velocities and force, their smoothed versions, squared
+  acceleration and jerk (spiky, heavy-tailed), on/off exceedances, the character on 20 levels, an
+  exact linear relation, a constant, a duplicate and two noise columns;
 - `fault`: fault_train.csv as it is (10 measurements and a 7-level state);
 - `long_univariate`: 20,000 rows of one pen velocity (the trajectories concatenated);
 - `two_feature`: 10,000 rows of two pen velocities.
@@ -19,7 +25,9 @@ phase, for a reduced budget; the chosen recipe and the steps run are printed), t
 paper's discriminative and predictive scores. Per dataset it prints and writes to `--out-dir`
 (summary.json): the recipe, wall times per phase, the time to the first step of each phase, the
 seconds per step after it, the full default run extrapolated from them, and the scores beside the
-real-on-real predictive score.
+real-on-real predictive score and the metric's floor (unless `--no-floor`): the scores of a held-out
+draw of the same data (other rows of the same sources) against the training rows, what a generator of
+fresh samples from the real process would score.
 """
 
 import argparse
@@ -37,36 +45,94 @@ import timegan  # noqa: E402
 from common import distribute  # noqa: E402
 from common.timegan import recipe  # noqa: E402
 
-DATASETS = ("wide", "fault", "long_univariate", "two_feature")
+DATASETS = ("wide", "pen_wide", "fault", "long_univariate", "two_feature")
 WIDE_ROWS = 14_000
 UPSAMPLING = 4
 STATE_HOLD_ROWS = 8
 SMOOTHING_ROWS = 16
 ON_QUANTILE = 0.75
+# fault_train.csv's rows; fault_test.csv (2,803 rows) gives as many held-out ones.
+FAULT_ROWS = 1867
 LONG_ROWS = 20_000
 TWO_FEATURE_ROWS = 10_000
 SEQ_LEN = 24
 
 
-def pen_velocities(data_dir):
-    """The training trajectories' pen velocities (x, y, force) concatenated without their padding: (T, 3)."""
+def trajectories(data_dir, split="train"):
+    """The `split` ("train", "test") trajectories: [(pen velocities x, y, force (length, 3), character label)]."""
     stored = np.load(Path(data_dir) / "character_trajectories.npz")
-    return np.concatenate([sequence[:length] for sequence, length in zip(stored["x_train"], stored["lengths_train"])])
+    return [(sequence[:length].astype(np.float64), int(label)) for sequence, length, label
+            in zip(stored[f"x_{split}"], stored[f"lengths_{split}"], stored[f"y_{split}"])]
 
 
-def wide_table(data_dir, seed=0):
-    """The >= 20-column table described in the module docstring (WIDE_ROWS rows)."""
-    rng = np.random.default_rng(seed)
+def pen_velocities(data_dir, split="train"):
+    """The `split` trajectories' pen velocities (x, y, force) concatenated without their padding: (T, 3)."""
+    return np.concatenate([velocities for velocities, _ in trajectories(data_dir, split)])
+
+
+def pen_wide_table(data_dir, held_out=False):
+    """A >= 20-column table of one process, the handwriting (WIDE_ROWS rows of the trajectories one after
+    another; `held_out`: the test trajectories and other noise): every column but the noise is a function
+    of the pen's path, so a held-out draw combines the columns as the training rows do.
+
+    Slow smooth columns (positions and ink within each character, the share of the character written,
+    smoothed velocities), the velocities and force, spiky heavy-tailed ones (squared acceleration and
+    jerk), on/off exceedances (of the acceleration, of the force: the pen down), the character on 20
+    levels held over its rows, an exact linear relation, a constant, a duplicate and two noise columns.
+    """
+    rng = np.random.default_rng(int(held_out))
+    written = trajectories(data_dir, "test" if held_out else "train")
+    parts = []
+    # The files hold the characters class by class; a shuffled order mixes them as writing would.
+    for index in rng.permutation(len(written)):
+        velocities, label = written[index]
+        vx, vy, force = velocities.T
+        speed = np.hypot(vx, vy)
+        acceleration_x, acceleration_y = np.diff(vx, prepend=0.0), np.diff(vy, prepend=0.0)
+        parts.append(pd.DataFrame({
+            "vx": vx, "vy": vy, "force": force, "x": np.cumsum(vx), "y": np.cumsum(vy), "speed": speed,
+            "ink": np.cumsum(speed), "progress": np.arange(1, len(vx) + 1) / len(vx),
+            "acceleration_sq": np.square(acceleration_x) + np.square(acceleration_y),
+            "jerk_sq": (np.square(np.diff(acceleration_x, prepend=0.0))
+                        + np.square(np.diff(acceleration_y, prepend=0.0))),
+            "character": label}))
+        if sum(len(part) for part in parts) >= WIDE_ROWS:
+            break
+    table = pd.concat(parts, ignore_index=True).iloc[:WIDE_ROWS]
+    for name in ("vx", "vy", "force"):
+        table[f"{name}_slow"] = table[name].rolling(SMOOTHING_ROWS, min_periods=1).mean()
+    threshold = np.quantile(table["acceleration_sq"], ON_QUANTILE)
+    table["jerky"] = (10 * (table["acceleration_sq"] > threshold)).astype(np.int64)
+    table["pen_down"] = (table["force"] > np.quantile(table["force"], 1 - ON_QUANTILE)).astype(np.int64)
+    table["x_minus_y"] = table["x"] - table["y"]
+    table["Press"] = 755.0
+    table["noise_normal"] = rng.normal(size=len(table))
+    table["noise_uniform"] = rng.uniform(size=len(table))
+    table["vx_copy"] = table["vx"]
+    return table
+
+
+def wide_table(data_dir, held_out=False):
+    """The >= 20-column table described in the module docstring (WIDE_ROWS rows).
+
+    `held_out`: a second draw of the same kinds of columns from rows the first does not use: the test
+    trajectories and fault_test.csv, other noise, the prices interpolated half a row later and the
+    daily series tiled from halfway through the stock file.
+    """
+    rng = np.random.default_rng(int(held_out))
     stocks = pd.read_csv(Path(data_dir) / "stock_data.csv")
-    fault = pd.read_csv(Path(data_dir) / "fault_train.csv")
-    pen = pen_velocities(data_dir)[:WIDE_ROWS]
+    fault = pd.read_csv(Path(data_dir) / ("fault_test.csv" if held_out else "fault_train.csv"))
+    pen = pen_velocities(data_dir, "test" if held_out else "train")[:WIDE_ROWS]
     fine = np.linspace(0, len(stocks) - 1, WIDE_ROWS)
+    if held_out:
+        fine = np.minimum(fine + (fine[1] - fine[0]) / 2, len(stocks) - 1)
+    start = len(stocks) // 2 if held_out else 0
 
     def interpolated(name):
         return np.interp(fine, np.arange(len(stocks)), stocks[name].to_numpy())
 
     def tiled(values):
-        return np.resize(np.asarray(values), WIDE_ROWS)
+        return np.resize(np.roll(np.asarray(values), -start), WIDE_ROWS)
 
     def held(values):
         return np.repeat(np.asarray(values), STATE_HOLD_ROWS)[:WIDE_ROWS]
@@ -93,12 +159,18 @@ def wide_table(data_dir, seed=0):
     return table
 
 
-def build_dataset(name, data_dir):
+def build_dataset(name, data_dir, held_out=False):
+    """The dataset `name` (DATASETS) as a frame; `held_out`: a draw of the same kind from other rows
+    (fault_test.csv, the test trajectories), which scores the metric's floor: what data from the real
+    process, not copied from the training rows, scores against them."""
     if name == "wide":
-        return wide_table(data_dir)
+        return wide_table(data_dir, held_out)
+    if name == "pen_wide":
+        return pen_wide_table(data_dir, held_out)
     if name == "fault":
-        return pd.read_csv(Path(data_dir) / "fault_train.csv")
-    pen = pen_velocities(data_dir)
+        fault = pd.read_csv(Path(data_dir) / ("fault_test.csv" if held_out else "fault_train.csv"))
+        return fault.iloc[:FAULT_ROWS]
+    pen = pen_velocities(data_dir, "test" if held_out else "train")
     if name == "long_univariate":
         return pd.DataFrame({"pen_vx": pen[:LONG_ROWS, 0]})
     return pd.DataFrame({"pen_vx": pen[:TWO_FEATURE_ROWS, 0], "pen_vy": pen[:TWO_FEATURE_ROWS, 1]})
@@ -160,6 +232,8 @@ def main(argv=None):
     parser.add_argument("--metric-iterations", type=int, default=3)
     parser.add_argument("--discriminative-steps", type=int)
     parser.add_argument("--predictive-steps", type=int)
+    parser.add_argument("--no-floor", action="store_true", help="skip scoring the held-out draw of each dataset")
+    parser.add_argument("--floor-only", action="store_true", help="score only the held-out draws (no training)")
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,6 +246,16 @@ def main(argv=None):
         rough = roughness(frame)
         print(f"== {name}: {frame.shape[0]} rows x {frame.shape[1]} columns; roughness (mean |change| / std) "
               f"from {min(rough.values())} to {max(rough.values())}", flush=True)
+        if not args.no_floor:
+            floor = floor_scores(frame, build_dataset(name, args.data_dir, held_out=True), args)
+            summary.setdefault(name, {})["floor"] = floor
+            (out_dir / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
+            print(f"== {name}: floor (held-out draw vs the training rows): discriminative "
+                  f"{floor['discriminative_score']['mean']:.3f} ± {floor['discriminative_score']['std']:.3f}, "
+                  f"predictive {floor['predictive_score']['mean']:.4f} (real "
+                  f"{floor['predictive_score_real']['mean']:.4f})", flush=True)
+        if args.floor_only:
+            continue
         run_dir = out_dir / name
         flags = ["--data", str(csv), "--out-dir", str(run_dir), "--overwrite", "--sample-every", "100000",
                  "--checkpoint-every", "1000", *args.train_flags.split()]
@@ -198,7 +282,7 @@ def main(argv=None):
         assert timegan.main(evaluate) == 0
         scores = json.loads(metrics.read_text())
         summary[name] = {
-            "rows": frame.shape[0], "columns": frame.shape[1], "roughness": rough,
+            **summary.get(name, {}), "rows": frame.shape[0], "columns": frame.shape[1], "roughness": rough,
             "train_s": round(train_seconds, 1), "evaluate_s": round(time.perf_counter() - began, 1),
             "phases": clock.summary(full_steps),
             **{key: scores[key] for key in ("discriminative_score", "predictive_score", "predictive_score_real")},
@@ -212,6 +296,21 @@ def main(argv=None):
         for row in phases:
             print(f"   {row}", flush=True)
     return 0
+
+
+def floor_scores(frame, held_out, args):
+    """The paper's scores of the `held_out` frame's windows against `frame`'s, both scaled by `frame`'s
+    minimum and maximum as timegan.py's evaluation scales generated windows."""
+    from common.scaling import MinMaxScaler
+    from common.timegan import data, evaluation, names
+
+    rows = frame.to_numpy(dtype=np.float64)
+    scaler = MinMaxScaler.fit(rows, data.SCALED_RANGE)
+    real, fresh = (data.sliding_windows(scaler.transform(values), SEQ_LEN).astype("float32")
+                   for values in (rows, held_out[frame.columns].to_numpy(dtype=np.float64)))
+    return evaluation.paper_scores(real, fresh, args.metric_iterations,
+                                   args.discriminative_steps or names.DISCRIMINATIVE_STEPS,
+                                   args.predictive_steps or names.PREDICTIVE_STEPS, seed=0)
 
 
 def timegan_plan_columns(csv):
