@@ -56,12 +56,15 @@ FAULT_ROWS = 1867
 LONG_ROWS = 20_000
 TWO_FEATURE_ROWS = 10_000
 SEQ_LEN = 24
+# The noise columns of a table and of its held-out draw.
+TRAINING_SEED, HELD_OUT_SEED = 0, 1
 
 
 def trajectories(data_dir, split="train"):
-    """The `split` ("train", "test") trajectories: [(pen velocities x, y, force (length, 3), character label)]."""
+    """The `split` ("train", "test") trajectories: [(pen velocities x, y, force (length, 3) float32 as stored,
+    character label)]."""
     stored = np.load(Path(data_dir) / "character_trajectories.npz")
-    return [(sequence[:length].astype(np.float64), int(label)) for sequence, length, label
+    return [(sequence[:length], int(label)) for sequence, length, label
             in zip(stored[f"x_{split}"], stored[f"lengths_{split}"], stored[f"y_{split}"])]
 
 
@@ -80,13 +83,13 @@ def pen_wide_table(data_dir, held_out=False):
     jerk), on/off exceedances (of the acceleration, of the force: the pen down), the character on 20
     levels held over its rows, an exact linear relation, a constant, a duplicate and two noise columns.
     """
-    rng = np.random.default_rng(int(held_out))
+    rng = np.random.default_rng(HELD_OUT_SEED if held_out else TRAINING_SEED)
     written = trajectories(data_dir, "test" if held_out else "train")
-    parts = []
+    parts, rows = [], 0
     # The files hold the characters class by class; a shuffled order mixes them as writing would.
     for index in rng.permutation(len(written)):
         velocities, label = written[index]
-        vx, vy, force = velocities.T
+        vx, vy, force = velocities.astype(np.float64).T
         speed = np.hypot(vx, vy)
         acceleration_x, acceleration_y = np.diff(vx, prepend=0.0), np.diff(vy, prepend=0.0)
         parts.append(pd.DataFrame({
@@ -96,7 +99,8 @@ def pen_wide_table(data_dir, held_out=False):
             "jerk_sq": (np.square(np.diff(acceleration_x, prepend=0.0))
                         + np.square(np.diff(acceleration_y, prepend=0.0))),
             "character": label}))
-        if sum(len(part) for part in parts) >= WIDE_ROWS:
+        rows += len(vx)
+        if rows >= WIDE_ROWS:
             break
     table = pd.concat(parts, ignore_index=True).iloc[:WIDE_ROWS]
     for name in ("vx", "vy", "force"):
@@ -119,7 +123,7 @@ def wide_table(data_dir, held_out=False):
     trajectories and fault_test.csv, other noise, the prices interpolated half a row later and the
     daily series tiled from halfway through the stock file.
     """
-    rng = np.random.default_rng(int(held_out))
+    rng = np.random.default_rng(HELD_OUT_SEED if held_out else TRAINING_SEED)
     stocks = pd.read_csv(Path(data_dir) / "stock_data.csv")
     fault = pd.read_csv(Path(data_dir) / ("fault_test.csv" if held_out else "fault_train.csv"))
     pen = pen_velocities(data_dir, "test" if held_out else "train")[:WIDE_ROWS]
@@ -235,6 +239,8 @@ def main(argv=None):
     parser.add_argument("--no-floor", action="store_true", help="skip scoring the held-out draw of each dataset")
     parser.add_argument("--floor-only", action="store_true", help="score only the held-out draws (no training)")
     args = parser.parse_args(argv)
+    if args.no_floor and args.floor_only:
+        parser.error("--no-floor and --floor-only exclude each other: the second scores only the floor")
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     clock = StepClock()
@@ -299,18 +305,17 @@ def main(argv=None):
 
 
 def floor_scores(frame, held_out, args):
-    """The paper's scores of the `held_out` frame's windows against `frame`'s, both scaled by `frame`'s
-    minimum and maximum as timegan.py's evaluation scales generated windows."""
-    from common.scaling import MinMaxScaler
-    from common.timegan import data, evaluation, names
+    """The paper's scores of the `held_out` frame's windows against `frame`'s, in the units timegan.py's
+    evaluation scores generated windows in."""
+    from common.timegan import data, evaluation
 
-    rows = frame.to_numpy(dtype=np.float64)
-    scaler = MinMaxScaler.fit(rows, data.SCALED_RANGE)
-    real, fresh = (data.sliding_windows(scaler.transform(values), SEQ_LEN).astype("float32")
-                   for values in (rows, held_out[frame.columns].to_numpy(dtype=np.float64)))
+    real, score_scaler = evaluation.scored_real_windows(frame.to_numpy(dtype=np.float64), SEQ_LEN)
+    fresh = data.sliding_windows(score_scaler.transform(held_out[frame.columns].to_numpy(dtype=np.float64)),
+                                 SEQ_LEN).astype("float32")
     return evaluation.paper_scores(real, fresh, args.metric_iterations,
-                                   args.discriminative_steps or names.DISCRIMINATIVE_STEPS,
-                                   args.predictive_steps or names.PREDICTIVE_STEPS, seed=0)
+                                   args.discriminative_steps or timegan.DEFAULTS.discriminative_steps,
+                                   args.predictive_steps or timegan.DEFAULTS.predictive_steps,
+                                   timegan.build_parser().get_default("seed"))
 
 
 def timegan_plan_columns(csv):

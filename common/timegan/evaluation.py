@@ -147,6 +147,14 @@ def print_report(report):
         print(f"  plot {key}: {path}")
 
 
+def scored_real_windows(rows, seq_len):
+    """(windows (N, seq_len, columns) float32 of the real `rows` (T, columns) in the units the CSV scores
+    are taken in, the scaler that puts other windows of those columns in the same units): each column
+    min-max scaled over the real rows."""
+    score_scaler = MinMaxScaler.fit(rows, data.SCALED_RANGE)
+    return data.sliding_windows(score_scaler.transform(rows), seq_len).astype("float32"), score_scaler
+
+
 def scored_windows(generation_model, settings, source, data_dir, samples, seed):
     """(real, synthetic) windows (N, seq_len, columns) float32 in the units the scores are taken in."""
     scaler, seq_len = settings["scaler"], settings["seq_len"]
@@ -155,9 +163,7 @@ def scored_windows(generation_model, settings, source, data_dir, samples, seed):
         real = data.make_sines(data.SINES_SEQUENCES, seq_len, data.SINES_FEATURES, settings["seed"])
         synthetic = generator.generate(generation_model, samples or len(real), seed, window_noise_dim)
         return real.astype("float32"), scaler.inverse_transform(synthetic).astype("float32")
-    rows = data.real_rows(source, data_dir, settings["columns"])
-    score_scaler = MinMaxScaler.fit(rows, data.SCALED_RANGE)
-    real = data.sliding_windows(score_scaler.transform(rows), seq_len)
+    real, score_scaler = scored_real_windows(data.real_rows(source, data_dir, settings["columns"]), seq_len)
     decoded = generator.to_columns(settings, generator.generate(generation_model, samples or len(real), seed,
                                                                 window_noise_dim))
     synthetic = score_scaler.transform(np.stack([decoded[name] for name in settings["columns"]], axis=-1))
