@@ -167,7 +167,7 @@ def scored_windows(generation_model, settings, source, data_dir, samples, seed):
     decoded = generator.to_columns(settings, generator.generate(generation_model, samples or len(real), seed,
                                                                 window_noise_dim))
     synthetic = score_scaler.transform(np.stack([decoded[name] for name in settings["columns"]], axis=-1))
-    return real.astype("float32"), synthetic.astype("float32")
+    return real, synthetic.astype("float32")
 
 
 def evaluate_generator(generation_model, settings, generator_path, *, source, data_dir, samples, iterations,
