@@ -95,6 +95,10 @@ def build_parser():
                        help="weight of the loss matching within-window cross-column and lag-1 correlations "
                             f"(default {recipe.DEPENDENCE_WEIGHT:g} for data of more than "
                             f"{recipe.MEASURED_FEATURES} modelled features, else 0)")
+    train.add_argument("--discriminator-updates", type=cli.positive_int,
+                       help="discriminator updates a joint step, each on fresh noise (default "
+                            f"{recipe.WIDE_DISCRIMINATOR_UPDATES} for data of more than {recipe.MEASURED_FEATURES} "
+                            "modelled features, else 1; more cost joint steps in the default run)")
     use = cli.add_generation_arguments(
         parser, generator_help="a saved generation model (.h5 or .keras) with its .json sidecar",
         samples_help=f"windows for --csv (default {DEFAULTS.csv_samples}) or --evaluate (default: as many "
@@ -148,6 +152,7 @@ def train(args):
         num_features, len(series.windows), hidden_dim=args.hidden_dim, batch_size=args.batch_size,
         steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS), z_dim=z_dim,
         window_noise_dim=args.window_noise_dim, dependence_weight=args.dependence_weight,
+        discriminator_updates=args.discriminator_updates,
         replicas=tf.distribute.get_strategy().num_replicas_in_sync)
     print(chosen.describe())
     if args.batch_size is None:
@@ -161,7 +166,8 @@ def train(args):
                                          what="training windows")
                 for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
     nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
-    phases = model.build_phases(nets, args.learning_rate, args.gamma, window_noise_dim, chosen.dependence_weight)
+    phases = model.build_phases(nets, args.learning_rate, args.gamma, window_noise_dim, chosen.dependence_weight,
+                                chosen.discriminator_updates)
     generation_model = networks.build_generation_model(nets, name)
     shown = series.windows[:plots.PLOTTED_WINDOWS]
 
@@ -187,6 +193,8 @@ def train(args):
         "scaler": series.scaler.to_json(), "seq_len": seq_len, "z_dim": z_dim, "module": args.module,
         "hidden_dim": chosen.hidden_dim, "num_layers": args.num_layers, "steps": steps,
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
+        # How it was trained, for the record; generation reads neither.
+        "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "

@@ -239,7 +239,7 @@ MIXED_FAMILIES = textwrap.dedent("""
         elif family == "timegan":
             from common.timegan import model, networks
             nets = networks.build_networks(6, 3, 2, 4, 1, "gru")
-            autoencoder, supervisor, joint = model.build_phases(nets, 1e-3, 1.0)
+            autoencoder, supervisor, joint = model.build_phases(nets, 1e-3, 1.0, discriminator_updates=2)
             windows = rng.uniform(0, 1, (BATCH, 6, 3)).astype("float32")
             fit(autoencoder, windows)
             fit(supervisor, windows)

@@ -181,7 +181,7 @@ def test_timegan_joint_phase_trains_on_two_workers(tmp_path):
     out_dir = tmp_path / "run"
     argv = ["--data", str(csv), "--seq-len", "6", "--hidden-dim", "4", "--num-layers", "1", "--batch-size", "8",
             "--autoencoder-steps", "1", "--supervisor-steps", "1", "--joint-steps", "2",
-            "--checkpoint-every", "1", "--sample-every", "2", "--out-dir", str(out_dir)]
+            "--discriminator-updates", "2", "--checkpoint-every", "1", "--sample-every", "2", "--out-dir", str(out_dir)]
     chief_output, _ = finish(start_workers("timegan", argv, tmp_path))
     assert "2 replicas on 2 workers" in chief_output
     chief, other = dumped_weights(tmp_path / "0.npz"), dumped_weights(tmp_path / "1.npz")

@@ -45,13 +45,13 @@ def real_batch(count=BATCH, seed=1):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A generator trained for two steps of each phase on a small CSV through main(argv), with window
-    noise and the dependence loss switched on."""
+    noise, the dependence loss and two discriminator updates a joint step switched on."""
     root = tmp_path_factory.mktemp("timegan")
     csv = root / "prices.csv"
     series_frame().to_csv(csv, index=False)
     run_dir = root / "run"
     assert timegan.main(FAST + ["--data", str(csv), "--out-dir", str(run_dir), "--window-noise-dim", "1",
-                                "--dependence-weight", "1"]) == 0
+                                "--dependence-weight", "1", "--discriminator-updates", "2"]) == 0
     return {"root": root, "csv": csv, "run": run_dir, "generator": run_dir / "timegan_prices.h5"}
 
 
@@ -157,6 +157,18 @@ def test_joint_step_counts_one_step_for_two_generator_updates():
     assert int(joint.generator_optimizer.iterations.numpy()) == model.GENERATOR_UPDATES_PER_STEP
     assert set(training.loss_names(joint)) == {"d_loss", "g_loss", "e_loss"}
     assert all(np.isfinite(float(logs[f"{name}_step"])) for name in joint.loss_names)
+
+
+@pytest.mark.parametrize("updates", [1, 3])
+def test_the_discriminator_takes_the_stated_updates_a_joint_step(monkeypatch, updates):
+    monkeypatch.setattr(model, "DISCRIMINATOR_LOSS_THRESHOLD", -1.0)  # so that every update applies
+    nets = tiny_networks()
+    joint = model.build_phases(nets, 1e-3, 1.0, discriminator_updates=updates)[2]
+    before = [variable.numpy() for variable in nets.discriminator.trainable_variables]
+    joint.train_step(tf.stack([real_batch(seed=seed) for seed in range(3)], axis=1))
+    assert int(joint.discriminator_optimizer.iterations.numpy()) == updates
+    assert int(joint.generator_optimizer.iterations.numpy()) == model.GENERATOR_UPDATES_PER_STEP
+    assert any(not np.allclose(old, new.numpy()) for old, new in zip(before, nets.discriminator.trainable_variables))
 
 
 def test_a_stacked_call_gives_each_batch_what_its_own_call_gives():
@@ -387,8 +399,9 @@ def test_csv_with_a_text_column_is_refused(tmp_path, one_line_error):
 
 
 @pytest.mark.parametrize("flag, value, rule", [("--window-noise-dim", "-1", "a non-negative integer; got -1"),
-                                               ("--dependence-weight", "-0.5", "a non-negative number; got -0.5")])
-def test_negative_window_options_are_refused(tmp_path, flag, value, rule, one_line_error):
+                                               ("--dependence-weight", "-0.5", "a non-negative number; got -0.5"),
+                                               ("--discriminator-updates", "0", "a positive integer; got 0")])
+def test_out_of_range_joint_options_are_refused(tmp_path, flag, value, rule, one_line_error):
     series_frame().to_csv(tmp_path / "series.csv", index=False)
     with pytest.raises(SystemExit) as exited:
         timegan.main(FAST + ["--data", str(tmp_path / "series.csv"), "--out-dir", str(tmp_path / "run"), flag, value])

@@ -232,18 +232,22 @@ def test_sidecar_plan_deriving_from_an_unknown_or_unmodelled_column_is_refused(t
 def test_small_data_keep_the_measured_recipe(features):
     chosen = recipe.choose_recipe(features, 3662)
     assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 8000))
-    assert (chosen.window_noise_dim, chosen.dependence_weight) == (0, 0.0), "the paper's noise and losses"
-    assert chosen.chosen == ("window noise", "dependence weight", "hidden", "batch", "steps")
+    assert (chosen.window_noise_dim, chosen.dependence_weight, chosen.discriminator_updates) == (0, 0.0, 1), (
+        "the paper's noise, losses and updates")
+    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "hidden", "batch", "steps")
 
 
-def test_wider_data_hold_half_the_noise_over_a_window_and_match_dependence():
+def test_wider_data_hold_noise_over_a_window_match_dependence_and_update_the_discriminator_more():
     choices = [recipe.choose_recipe(features, 20000) for features in (7, 11, 19)]
     assert [choice.window_noise_dim for choice in choices] == [3, 5, 9]
     assert {choice.dependence_weight for choice in choices} == {recipe.DEPENDENCE_WEIGHT}
+    assert {choice.discriminator_updates for choice in choices} == {recipe.WIDE_DISCRIMINATOR_UPDATES}
+    assert recipe.WIDE_DISCRIMINATOR_UPDATES > 1
     assert recipe.choose_recipe(19, 20000, z_dim=4).window_noise_dim == 2, "half of the noise features"
-    given = recipe.choose_recipe(19, 20000, window_noise_dim=0, dependence_weight=1.5)
-    assert (given.window_noise_dim, given.dependence_weight) == (0, 1.5)
-    assert "window noise" not in given.chosen and "window noise 0, dependence weight 1.5" in given.describe()
+    given = recipe.choose_recipe(19, 20000, window_noise_dim=0, dependence_weight=1.5, discriminator_updates=1)
+    assert (given.window_noise_dim, given.dependence_weight, given.discriminator_updates) == (0, 1.5, 1)
+    assert "window noise" not in given.chosen and "discriminator updates" not in given.chosen
+    assert "window noise 0, dependence weight 1.5, discriminator updates 1 a joint step" in given.describe()
 
 
 def test_wider_data_get_wider_networks_up_to_the_cap_and_fewer_joint_steps():
@@ -256,16 +260,18 @@ def test_wider_data_get_wider_networks_up_to_the_cap_and_fewer_joint_steps():
     assert all(wider < narrower for narrower, wider in zip(joint_steps[:-2], joint_steps[1:-1])), joint_steps
 
 
-def modelled_cpu_seconds(hidden_dim, steps):
-    return sum(count * seconds for count, seconds in zip(steps, recipe.step_cpu_seconds(hidden_dim)))
+def modelled_cpu_seconds(hidden_dim, steps, discriminator_updates=1):
+    return sum(count * seconds
+               for count, seconds in zip(steps, recipe.step_cpu_seconds(hidden_dim, discriminator_updates)))
 
 
-@pytest.mark.parametrize("hidden_dim", [28, 40, 48, 64])
-def test_wider_networks_fit_the_measured_recipes_time(hidden_dim):
+@pytest.mark.parametrize("hidden_dim, discriminator_updates", [(28, 1), (40, 1), (48, 1), (64, 1), (24, 3), (64, 3)])
+def test_wider_networks_and_more_discriminator_updates_fit_the_measured_recipes_time(hidden_dim,
+                                                                                     discriminator_updates):
     budget = modelled_cpu_seconds(recipe.MIN_HIDDEN, recipe.BASE_STEPS)
-    steps = recipe.default_steps(hidden_dim)
-    used = modelled_cpu_seconds(hidden_dim, steps)
-    one_more_round = recipe.STEP_ROUNDING * recipe.step_cpu_seconds(hidden_dim)[2]
+    steps = recipe.default_steps(hidden_dim, discriminator_updates)
+    used = modelled_cpu_seconds(hidden_dim, steps, discriminator_updates)
+    one_more_round = recipe.STEP_ROUNDING * recipe.step_cpu_seconds(hidden_dim, discriminator_updates)[2]
     assert budget - one_more_round < used <= budget, (steps, used, budget)
     assert steps[2] % recipe.STEP_ROUNDING == 0
 
@@ -275,6 +281,12 @@ def test_a_given_width_sets_the_joint_steps_it_fits():
     assert recipe.default_steps(64)[2] < recipe.BASE_STEPS[2]
     assert recipe.choose_recipe(5, 3662, hidden_dim=8).steps == recipe.BASE_STEPS, "narrower keeps the measured steps"
     assert recipe.default_steps(200) == recipe.default_steps(recipe.MAX_HIDDEN), "wider than the cap: the cap's steps"
+
+
+def test_more_discriminator_updates_cost_joint_steps():
+    assert recipe.default_steps(64, 3)[2] < recipe.default_steps(64)[2]
+    assert recipe.choose_recipe(5, 3662, discriminator_updates=3).steps == recipe.default_steps(24, 3)
+    assert recipe.default_steps(24, 3)[2] < recipe.BASE_STEPS[2]
 
 
 def test_few_windows_get_a_smaller_batch():
@@ -289,7 +301,7 @@ def test_a_chosen_batch_is_shared_equally_by_the_replicas():
 def test_given_settings_are_kept_and_only_the_rest_chosen():
     chosen = recipe.choose_recipe(28, 20000, hidden_dim=24, steps=(100, None, 300))
     assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300)
-    assert chosen.chosen == ("window noise", "dependence weight", "batch", "steps")
+    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "batch", "steps")
     assert "hidden 24, batch 128" in chosen.describe()
 
 

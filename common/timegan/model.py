@@ -224,7 +224,10 @@ class JointPhase(TimeGANPhase):
     (batch, 3, seq_len, features). A step makes, for each of the first two, a generator + supervisor
     update and then an embedder + recovery update; the last batch serves the discriminator, which is
     updated only while its loss exceeds DISCRIMINATOR_LOSS_THRESHOLD (so it does not overpower G).
-    `gamma` weighs the losses on the generator's raw latents E_hat against those on H_hat.
+    `discriminator_updates` above 1 gives it more updates a step, on the step's batches in turn from
+    the last, each against fresh noise (the paper makes one; on wide data one leaves it behind the
+    generator, docs/timegan.md). `gamma` weighs the losses on the generator's raw latents E_hat
+    against those on H_hat.
     """
 
     loss_names = ("d_loss", "g_loss", "e_loss")
@@ -234,9 +237,11 @@ class JointPhase(TimeGANPhase):
     # False calls the network once per batch, as before (benchmarks/timegan_unroll.py compares them).
     stack_calls = True
 
-    def __init__(self, networks, gamma=1.0, window_noise_dim=0, dependence_weight=0.0, **kwargs):
+    def __init__(self, networks, gamma=1.0, window_noise_dim=0, dependence_weight=0.0, discriminator_updates=1,
+                 **kwargs):
         super().__init__(networks, **kwargs)
         self.dependence_weight = dependence_weight
+        self.discriminator_updates = discriminator_updates
         self.gamma = gamma
         self.z_dim = int(networks.generator.input_shape[-1])
         self.window_noise_dim = window_noise_dim
@@ -326,27 +331,40 @@ class JointPhase(TimeGANPhase):
     def train_step(self, batches):
         """`batches` (batch, GENERATOR_UPDATES_PER_STEP + 1, seq_len, features): independent batches side by
         side, so that a distribution strategy splits each of them along the batch."""
+        num_batches = GENERATOR_UPDATES_PER_STEP + 1
+
+        def discriminator_batch(update):
+            return batches[:, (GENERATOR_UPDATES_PER_STEP + update) % num_batches]
+
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
             # An optimizer update synchronises the replicas, which it cannot do inside a graph loop.
             for index in range(GENERATOR_UPDATES_PER_STEP):
                 g_loss, e_loss = self.generator_step(batches[:, index]), self.embedder_step(batches[:, index])
+            for update in range(self.discriminator_updates):
+                d_loss = self.discriminator_step(discriminator_batch(update))
         else:
-            # One loop body for the generator updates: traced once, not once per update.
-            def update(index, g_loss, e_loss):
+            # One loop body for the generator updates and one for the discriminator's: each traced
+            # once, not once per update.
+            def update_generator(index, g_loss, e_loss):
                 return index + 1, self.generator_step(batches[:, index]), self.embedder_step(batches[:, index])
 
+            def update_discriminator(update, d_loss):
+                return update + 1, self.discriminator_step(discriminator_batch(update))
+
             _, g_loss, e_loss = tf.while_loop(lambda index, g_loss, e_loss: index < GENERATOR_UPDATES_PER_STEP,
-                                              update, (tf.constant(0), tf.constant(0.0), tf.constant(0.0)))
-        d_loss = self.discriminator_step(batches[:, GENERATOR_UPDATES_PER_STEP])
+                                              update_generator, (tf.constant(0), tf.constant(0.0), tf.constant(0.0)))
+            _, d_loss = tf.while_loop(lambda update, d_loss: update < self.discriminator_updates,
+                                      update_discriminator, (tf.constant(0), tf.constant(0.0)))
         return self.finish_step([d_loss, g_loss, e_loss])
 
 
-def build_phases(networks, learning_rate, gamma, window_noise_dim=0, dependence_weight=0.0):
+def build_phases(networks, learning_rate, gamma, window_noise_dim=0, dependence_weight=0.0, discriminator_updates=1):
     """The three compiled phase models, each with its own Adam optimizers (the reference's defaults)."""
     autoencoder = AutoencoderPhase(networks, name="timegan_autoencoder")
     autoencoder.compile(keras.optimizers.Adam(learning_rate))
     supervisor = SupervisorPhase(networks, name="timegan_supervisor")
     supervisor.compile(keras.optimizers.Adam(learning_rate))
-    joint = JointPhase(networks, gamma, window_noise_dim, dependence_weight, name="timegan_joint")
+    joint = JointPhase(networks, gamma, window_noise_dim, dependence_weight, discriminator_updates,
+                       name="timegan_joint")
     joint.compile(*(keras.optimizers.Adam(learning_rate) for _ in range(3)))
     return [autoencoder, supervisor, joint]
