@@ -117,7 +117,7 @@ def default_batch_size(num_windows, replicas=1):
     return max(replicas, batch_size - batch_size % replicas)
 
 
-def default_window_options(num_features, z_dim):
+def default_joint_options(num_features, z_dim):
     """(window_noise_dim, dependence_weight, discriminator_updates): the paper's for data as narrow as
     the measured recipe's, else half of the `z_dim` noise features held, DEPENDENCE_WEIGHT and
     WIDE_DISCRIMINATOR_UPDATES."""
@@ -132,7 +132,7 @@ def choose_recipe(num_features, num_windows, *, hidden_dim=None, batch_size=None
     """The recipe for windows of `num_features` modelled features and `z_dim` noise features (default
     one per feature), trained on `replicas` replicas; given values (not None) are kept."""
     chosen = []
-    noise_default, weight_default, updates_default = default_window_options(num_features, z_dim or num_features)
+    noise_default, weight_default, updates_default = default_joint_options(num_features, z_dim or num_features)
     if window_noise_dim is None:
         window_noise_dim = noise_default
         chosen.append("window noise")
