@@ -195,6 +195,7 @@ def train(args):
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
         # How it was trained, for the record; generation reads neither.
         "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
+        "gamma": args.gamma,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "

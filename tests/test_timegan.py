@@ -45,13 +45,13 @@ def real_batch(count=BATCH, seed=1):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A generator trained for two steps of each phase on a small CSV through main(argv), with window
-    noise, the dependence loss and two discriminator updates a joint step switched on."""
+    noise, the dependence loss, two discriminator updates a joint step and a gamma of its own."""
     root = tmp_path_factory.mktemp("timegan")
     csv = root / "prices.csv"
     series_frame().to_csv(csv, index=False)
     run_dir = root / "run"
     assert timegan.main(FAST + ["--data", str(csv), "--out-dir", str(run_dir), "--window-noise-dim", "1",
-                                "--dependence-weight", "1", "--discriminator-updates", "2"]) == 0
+                                "--dependence-weight", "1", "--discriminator-updates", "2", "--gamma", "0.5"]) == 0
     return {"root": root, "csv": csv, "run": run_dir, "generator": run_dir / "timegan_prices.h5"}
 
 
@@ -318,7 +318,7 @@ def test_training_writes_generator_sidecar_and_phase_checkpoints(trained):
     assert (stored["format"], stored["version"]) == (generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION)
     settings = generator.read_settings(trained["generator"])
     assert settings["columns"] == COLUMNS and settings["seq_len"] == SEQ_LEN and settings["z_dim"] == FEATURES
-    assert settings["window_noise_dim"] == 1
+    assert settings["window_noise_dim"] == 1 and settings["gamma"] == 0.5, "the given recipe, recorded"
     values = series_frame().to_numpy()
     np.testing.assert_allclose(settings["scaler"].minimum, values.min(axis=0))
     np.testing.assert_allclose(settings["scaler"].maximum, values.max(axis=0))
