@@ -193,7 +193,7 @@ def train(args):
         "scaler": series.scaler.to_json(), "seq_len": seq_len, "z_dim": z_dim, "module": args.module,
         "hidden_dim": chosen.hidden_dim, "num_layers": args.num_layers, "steps": steps,
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
-        # How it was trained, for the record; generation reads neither.
+        # How it was trained, for the record; generation reads none of these.
         "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
         "gamma": args.gamma,
     }
