@@ -39,7 +39,7 @@ class TimeGANDefaults(cli.TrainingDefaults):
     seq_len: int = 24
     hidden_dim: int | None = None
     num_layers: int = 3
-    gamma: float = 1.0
+    gamma: float | None = None
     module: str = names.RNN_MODULE_NAMES[0]
     autoencoder_steps: int | None = None
     supervisor_steps: int | None = None
@@ -87,7 +87,9 @@ def build_parser():
                        help="units of every recurrent layer (default: 4 x modelled features, 24 to 64)")
     train.add_argument("--num-layers", type=cli.positive_int, default=DEFAULTS.num_layers)
     train.add_argument("--gamma", type=cli.positive_float, default=DEFAULTS.gamma,
-                       help="weight of the losses on the generator's raw latents (default %(default)s)")
+                       help="weight of the losses on the generator's raw latents (default "
+                            f"{recipe.WIDE_GAMMA:g} for data of more than {recipe.MEASURED_FEATURES} modelled "
+                            f"features, else the paper's {recipe.PAPER_GAMMA:g})")
     train.add_argument("--window-noise-dim", type=cli.non_negative_int,
                        help="noise features drawn once per window and held over its steps (default: half of "
                             f"them for data of more than {recipe.MEASURED_FEATURES} modelled features, else 0)")
@@ -152,7 +154,7 @@ def train(args):
         num_features, len(series.windows), hidden_dim=args.hidden_dim, batch_size=args.batch_size,
         steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS), z_dim=z_dim,
         window_noise_dim=args.window_noise_dim, dependence_weight=args.dependence_weight,
-        discriminator_updates=args.discriminator_updates,
+        discriminator_updates=args.discriminator_updates, gamma=args.gamma,
         replicas=tf.distribute.get_strategy().num_replicas_in_sync)
     print(chosen.describe())
     if args.batch_size is None:
@@ -166,7 +168,7 @@ def train(args):
                                          what="training windows")
                 for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
     nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
-    phases = model.build_phases(nets, args.learning_rate, args.gamma, window_noise_dim, chosen.dependence_weight,
+    phases = model.build_phases(nets, args.learning_rate, chosen.gamma, window_noise_dim, chosen.dependence_weight,
                                 chosen.discriminator_updates)
     generation_model = networks.build_generation_model(nets, name)
     shown = series.windows[:plots.PLOTTED_WINDOWS]
@@ -195,7 +197,7 @@ def train(args):
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
         # How it was trained, for the record; generation reads none of these.
         "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
-        "gamma": args.gamma,
+        "gamma": chosen.gamma,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "
