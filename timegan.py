@@ -29,9 +29,9 @@ NAME = "timegan"
 class TimeGANDefaults(cli.TrainingDefaults):
     """The paper's networks (reference implementation defaults), steps per phase and evaluation sizes.
 
-    `steps` (every phase at once), `batch_size`, `hidden_dim` and the phases' steps have no fixed
-    default: `common.timegan.recipe` picks them from the data's shape (the measured 5,000 / 5,000 /
-    8,000 steps, hidden 24 and batch 128 for up to 6 features). `latent_dim` (noise features per
+    `steps` (every phase at once), `batch_size`, `hidden_dim`, the phases' steps and `gamma` have no
+    fixed default: `common.timegan.recipe` picks them from the data's shape (the measured 5,000 / 5,000 /
+    8,000 steps, hidden 24, batch 128 and the paper's gamma 1 for up to 6 features). `latent_dim` (noise features per
     step) defaults to the modelled features.
     """
 

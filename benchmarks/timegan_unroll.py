@@ -35,13 +35,13 @@ import tensorflow as tf  # noqa: E402
 
 import common  # noqa: E402,F401  (pins the Keras backend before TensorFlow loads)
 from common import distribute  # noqa: E402
-from common.timegan import model, networks  # noqa: E402
+from common.timegan import model, networks, recipe  # noqa: E402
 from common.timegan.names import PHASE_NAMES  # noqa: E402
 
 NUM_LAYERS = 3
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
-GAMMA = 1.0
+GAMMA = recipe.PAPER_GAMMA
 WARMUP_STEPS = 1
 VARIANTS = ("default", "unstacked", "unrolled", "looped")
 

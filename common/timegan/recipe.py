@@ -27,9 +27,9 @@ the discriminator lagged behind (docs/timegan.md). The extra updates cost joint 
 default run keeps its time (DISCRIMINATOR_UPDATE_SHARE).
 
 Wider data's generator (and discriminator) weigh the losses on the generator's raw latents by
-WIDE_GAMMA rather than the paper's 1 (PAPER_GAMMA). Full default runs, two training seeds each: on
-the 11-feature fault table gamma 0.1 scored discriminative 0.337 and 0.333 against the paper's 0.397
-and 0.432, predictive +10.6% and +4.5% over real-on-real against +8.3% and +13.0%; on the 18-feature
+WIDE_GAMMA rather than the paper's 1 (PAPER_GAMMA). Full default runs: on the 11-feature fault table
+gamma 0.1 scored discriminative 0.337, 0.333 and 0.345 (three training seeds) against the paper's 0.397
+and 0.432 (two), predictive +10.6%, +4.5% and +4.5% over real-on-real against +8.3% and +13.0%; on the 18-feature
 pen_wide table, where it was screened, 0.443 and 0.404 against 0.411 and 0.433 (the same on average),
 predictive 0.0145 and 0.0139 against 0.0174 and 0.0152 (real data 0.0049); on the 18-feature wide table,
 one seed, 0.397 / 0.0064 against 0.433 / 0.0078 (real data 0.0034). Stocks and Sines keep the paper's
@@ -68,7 +68,8 @@ WIDE_DISCRIMINATOR_UPDATES = 3
 # 18-feature pen_wide table (hidden 64, 2 cores) a joint step took 0.566 s with one update, 0.77 s
 # with three (0.18 each) and 0.99 s with five (0.19 each; and scored 0.457 against three's 0.437).
 DISCRIMINATOR_UPDATE_SHARE = 0.19
-# Weight of the generator's losses on its raw latents: the paper's, and wider data's.
+# Weight of the adversarial losses on the generator's raw latents (its own and the discriminator's):
+# the paper's, and wider data's.
 PAPER_GAMMA = 1.0
 WIDE_GAMMA = 0.1
 
