@@ -40,6 +40,7 @@ class TimeGANDefaults(cli.TrainingDefaults):
     hidden_dim: int | None = None
     num_layers: int = 3
     gamma: float | None = None
+    latent_moment_weight: float = 0.0
     module: str = names.RNN_MODULE_NAMES[0]
     autoencoder_steps: int | None = None
     supervisor_steps: int | None = None
@@ -101,6 +102,9 @@ def build_parser():
                        help="discriminator updates a joint step, each on fresh noise (default "
                             f"{recipe.WIDE_DISCRIMINATOR_UPDATES} for data of more than {recipe.MEASURED_FEATURES} "
                             "modelled features, else 1; more cost joint steps in the default run)")
+    train.add_argument("--latent-moment-weight", type=cli.non_negative_float, default=DEFAULTS.latent_moment_weight,
+                       help="weight of the moment loss between real and generated latent sequences (default "
+                            "%(default)g, the paper's losses)")
     use = cli.add_generation_arguments(
         parser, generator_help="a saved generation model (.h5 or .keras) with its .json sidecar",
         samples_help=f"windows for --csv (default {DEFAULTS.csv_samples}) or --evaluate (default: as many "
@@ -169,7 +173,7 @@ def train(args):
                 for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
     nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
     phases = model.build_phases(nets, args.learning_rate, chosen.gamma, window_noise_dim, chosen.dependence_weight,
-                                chosen.discriminator_updates)
+                                chosen.discriminator_updates, args.latent_moment_weight)
     generation_model = networks.build_generation_model(nets, name)
     shown = series.windows[:plots.PLOTTED_WINDOWS]
 
@@ -197,7 +201,7 @@ def train(args):
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
         # How it was trained, for the record; generation reads none of these.
         "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
-        "gamma": chosen.gamma,
+        "gamma": chosen.gamma, "latent_moment_weight": args.latent_moment_weight,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "

@@ -45,13 +45,15 @@ def real_batch(count=BATCH, seed=1):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A generator trained for two steps of each phase on a small CSV through main(argv), with window
-    noise, the dependence loss, two discriminator updates a joint step and a gamma of its own."""
+    noise, the dependence loss, the latent moment loss, two discriminator updates a joint step and a gamma
+    of its own."""
     root = tmp_path_factory.mktemp("timegan")
     csv = root / "prices.csv"
     series_frame().to_csv(csv, index=False)
     run_dir = root / "run"
     assert timegan.main(FAST + ["--data", str(csv), "--out-dir", str(run_dir), "--window-noise-dim", "1",
-                                "--dependence-weight", "1", "--discriminator-updates", "2", "--gamma", "0.5"]) == 0
+                                "--dependence-weight", "1", "--discriminator-updates", "2", "--gamma", "0.5",
+                                "--latent-moment-weight", "2"]) == 0
     return {"root": root, "csv": csv, "run": run_dir, "generator": run_dir / "timegan_prices.h5"}
 
 
@@ -126,11 +128,12 @@ def test_discriminator_rests_while_its_loss_is_below_the_threshold(monkeypatch, 
     assert not any(changes_by_network(nets, lambda: joint.discriminator_step(real_batch())).values())
 
 
-def test_dependence_loss_reaches_the_generator():
+@pytest.mark.parametrize("option", ["dependence_weight", "latent_moment_weight"])
+def test_optional_generator_losses_reach_the_generator(option):
     def generator_after_one_step(weight):
         keras.utils.set_random_seed(0)
         nets = tiny_networks()
-        joint = model.build_phases(nets, 1e-2, 1.0, dependence_weight=weight)[2]
+        joint = model.build_phases(nets, 1e-2, 1.0, **{option: weight})[2]
         keras.utils.set_random_seed(1)
         joint.generator_step(real_batch())
         return np.concatenate([np.ravel(variable.numpy()) for variable in nets.generator.variables])
@@ -318,7 +321,8 @@ def test_training_writes_generator_sidecar_and_phase_checkpoints(trained):
     assert (stored["format"], stored["version"]) == (generator.SIDECAR_FORMAT, generator.SIDECAR_VERSION)
     settings = generator.read_settings(trained["generator"])
     assert settings["columns"] == COLUMNS and settings["seq_len"] == SEQ_LEN and settings["z_dim"] == FEATURES
-    assert settings["window_noise_dim"] == 1 and settings["gamma"] == 0.5, "the given recipe, recorded"
+    assert (settings["window_noise_dim"], settings["gamma"], settings["latent_moment_weight"]) == (1, 0.5, 2), \
+        "the given recipe, recorded"
     values = series_frame().to_numpy()
     np.testing.assert_allclose(settings["scaler"].minimum, values.min(axis=0))
     np.testing.assert_allclose(settings["scaler"].maximum, values.max(axis=0))
@@ -400,6 +404,7 @@ def test_csv_with_a_text_column_is_refused(tmp_path, one_line_error):
 
 @pytest.mark.parametrize("flag, value, rule", [("--window-noise-dim", "-1", "a non-negative integer; got -1"),
                                                ("--dependence-weight", "-0.5", "a non-negative number; got -0.5"),
+                                               ("--latent-moment-weight", "-1", "a non-negative number; got -1"),
                                                ("--discriminator-updates", "0", "a positive integer; got 0")])
 def test_out_of_range_joint_options_are_refused(tmp_path, flag, value, rule, one_line_error):
     series_frame().to_csv(tmp_path / "series.csv", index=False)

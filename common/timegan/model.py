@@ -7,8 +7,9 @@ driven by `common.training.train`:
 2. supervisor: the supervisor alone on the supervised (next latent step) loss, on real latents;
 3. joint: per step, twice (generator + supervisor update, then embedder + recovery update), then a
    discriminator update only while its loss exceeds 0.15, as in the reference implementation.
-   Two options beyond the paper, both off by default: noise features held over a window's steps
-   (`window_noise_dim`) and a loss on within-window correlations (`dependence_weight`).
+   Options beyond the paper, all off by default: noise features held over a window's steps
+   (`window_noise_dim`), a loss on within-window correlations (`dependence_weight`) and the moment
+   loss on the supervised latents against the real ones (`latent_moment_weight`).
 
 Graph size decides how long a phase waits before its first step: the joint step keeps the recurrent
 loops and runs its two generator updates as one traced loop body (benchmarks/timegan_unroll.py
@@ -227,7 +228,9 @@ class JointPhase(TimeGANPhase):
     `discriminator_updates` above 1 gives it more updates a step, on the step's batches in turn from
     the last, each against fresh noise (the paper makes one; on wide data one leaves it behind the
     generator, docs/timegan.md). `gamma` weighs the losses on the generator's raw latents E_hat
-    against those on H_hat.
+    against those on H_hat. `latent_moment_weight` adds that weight times the moment loss between the
+    real latents H and H_hat: a post-hoc classifier tells them apart completely on wide data
+    (docs/timegan.md), and the paper's moments judge only the recovered windows.
     """
 
     loss_names = ("d_loss", "g_loss", "e_loss")
@@ -238,9 +241,10 @@ class JointPhase(TimeGANPhase):
     stack_calls = True
 
     def __init__(self, networks, gamma=1.0, window_noise_dim=0, dependence_weight=0.0, discriminator_updates=1,
-                 **kwargs):
+                 latent_moment_weight=0.0, **kwargs):
         super().__init__(networks, **kwargs)
         self.dependence_weight = dependence_weight
+        self.latent_moment_weight = latent_moment_weight
         self.discriminator_updates = discriminator_updates
         self.gamma = gamma
         self.z_dim = int(networks.generator.input_shape[-1])
@@ -279,7 +283,7 @@ class JointPhase(TimeGANPhase):
 
     def generator_step(self, real):
         """Adversarial (on H_hat and E_hat) + 100 sqrt(supervised) + 100 moment loss (+ the weighted
-        dependence loss); trains G and S."""
+        dependence loss and latent moment loss); trains G and S."""
         noise = self.sample_noise(real)
         latent = self.embedder(real, training=False)
         variables = self.generator_variables()
@@ -295,6 +299,8 @@ class JointPhase(TimeGANPhase):
                     + MOMENT_WEIGHT * moment_loss(real, fake))
             if self.dependence_weight:
                 loss += self.dependence_weight * dependence_loss(real, fake)
+            if self.latent_moment_weight:
+                loss += self.latent_moment_weight * moment_loss(latent, fake_latent)
             scaled = scaled_loss(loss, self.generator_optimizer)
         self.apply(self.generator_optimizer, scaled, tape, variables)
         return loss
@@ -358,13 +364,14 @@ class JointPhase(TimeGANPhase):
         return self.finish_step([d_loss, g_loss, e_loss])
 
 
-def build_phases(networks, learning_rate, gamma, window_noise_dim=0, dependence_weight=0.0, discriminator_updates=1):
+def build_phases(networks, learning_rate, gamma, window_noise_dim=0, dependence_weight=0.0, discriminator_updates=1,
+                 latent_moment_weight=0.0):
     """The three compiled phase models, each with its own Adam optimizers (the reference's defaults)."""
     autoencoder = AutoencoderPhase(networks, name="timegan_autoencoder")
     autoencoder.compile(keras.optimizers.Adam(learning_rate))
     supervisor = SupervisorPhase(networks, name="timegan_supervisor")
     supervisor.compile(keras.optimizers.Adam(learning_rate))
     joint = JointPhase(networks, gamma, window_noise_dim, dependence_weight, discriminator_updates,
-                       name="timegan_joint")
+                       latent_moment_weight, name="timegan_joint")
     joint.compile(*(keras.optimizers.Adam(learning_rate) for _ in range(3)))
     return [autoencoder, supervisor, joint]
