@@ -29,9 +29,10 @@ NAME = "timegan"
 class TimeGANDefaults(cli.TrainingDefaults):
     """The paper's networks (reference implementation defaults), steps per phase and evaluation sizes.
 
-    `steps` (every phase at once), `batch_size`, `hidden_dim`, the phases' steps and `gamma` have no
-    fixed default: `common.timegan.recipe` picks them from the data's shape (the measured 5,000 / 5,000 /
-    8,000 steps, hidden 24, batch 128 and the paper's gamma 1 for up to 6 features). `latent_dim` (noise features per
+    `steps` (every phase at once), `batch_size`, `hidden_dim`, the phases' steps, `gamma` and
+    `latent_moment_weight` have no fixed default: `common.timegan.recipe` picks them from the data's
+    shape (the measured 5,000 / 5,000 / 8,000 steps, hidden 24, batch 128, the paper's gamma 1 and no
+    latent moment loss for up to 6 features). `latent_dim` (noise features per
     step) defaults to the modelled features.
     """
 
@@ -40,7 +41,7 @@ class TimeGANDefaults(cli.TrainingDefaults):
     hidden_dim: int | None = None
     num_layers: int = 3
     gamma: float | None = None
-    latent_moment_weight: float = 0.0
+    latent_moment_weight: float | None = None
     module: str = names.RNN_MODULE_NAMES[0]
     autoencoder_steps: int | None = None
     supervisor_steps: int | None = None
@@ -104,7 +105,8 @@ def build_parser():
                             "modelled features, else 1; more cost joint steps in the default run)")
     train.add_argument("--latent-moment-weight", type=cli.non_negative_float, default=DEFAULTS.latent_moment_weight,
                        help="weight of the moment loss between real and generated latent sequences (default "
-                            "%(default)g, the paper's losses)")
+                            f"{recipe.WIDE_LATENT_MOMENT_WEIGHT:g} for data of more than "
+                            f"{recipe.MEASURED_FEATURES} modelled features, else 0)")
     use = cli.add_generation_arguments(
         parser, generator_help="a saved generation model (.h5 or .keras) with its .json sidecar",
         samples_help=f"windows for --csv (default {DEFAULTS.csv_samples}) or --evaluate (default: as many "
@@ -159,6 +161,7 @@ def train(args):
         steps=tuple(getattr(args, flag) or args.steps for flag in names.PHASE_STEP_FLAGS), z_dim=z_dim,
         window_noise_dim=args.window_noise_dim, dependence_weight=args.dependence_weight,
         discriminator_updates=args.discriminator_updates, gamma=args.gamma,
+        latent_moment_weight=args.latent_moment_weight,
         replicas=tf.distribute.get_strategy().num_replicas_in_sync)
     print(chosen.describe())
     if args.batch_size is None:
@@ -173,7 +176,7 @@ def train(args):
                 for count in (1, 1, model.GENERATOR_UPDATES_PER_STEP + 1)]
     nets = networks.build_networks(seq_len, num_features, z_dim, chosen.hidden_dim, args.num_layers, args.module)
     phases = model.build_phases(nets, args.learning_rate, chosen.gamma, window_noise_dim, chosen.dependence_weight,
-                                chosen.discriminator_updates, args.latent_moment_weight)
+                                chosen.discriminator_updates, chosen.latent_moment_weight)
     generation_model = networks.build_generation_model(nets, name)
     shown = series.windows[:plots.PLOTTED_WINDOWS]
 
@@ -201,7 +204,7 @@ def train(args):
         "batch_size": chosen.batch_size, "seed": args.seed, "window_noise_dim": window_noise_dim,
         # How it was trained, for the record; generation reads none of these.
         "dependence_weight": chosen.dependence_weight, "discriminator_updates": chosen.discriminator_updates,
-        "gamma": chosen.gamma, "latent_moment_weight": args.latent_moment_weight,
+        "gamma": chosen.gamma, "latent_moment_weight": chosen.latent_moment_weight,
     }
     h5_path, keras_path, sidecar = generator.save_generator(generation_model, out_dir / f"{name}.h5", settings)
     print(f"trained in {time.monotonic() - began:.0f} s; saved generator: {h5_path}, {keras_path} "

@@ -232,26 +232,30 @@ def test_sidecar_plan_deriving_from_an_unknown_or_unmodelled_column_is_refused(t
 def test_small_data_keep_the_measured_recipe(features):
     chosen = recipe.choose_recipe(features, 3662)
     assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 8000))
-    assert (chosen.window_noise_dim, chosen.dependence_weight, chosen.discriminator_updates, chosen.gamma) == (
-        0, 0.0, 1, recipe.PAPER_GAMMA), "the paper's noise, losses, updates and gamma"
-    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "gamma", "hidden", "batch",
-                             "steps")
+    assert (chosen.window_noise_dim, chosen.dependence_weight, chosen.discriminator_updates, chosen.gamma,
+            chosen.latent_moment_weight) == (0, 0.0, 1, recipe.PAPER_GAMMA, 0.0), \
+        "the paper's noise, losses, updates and gamma"
+    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "gamma",
+                             "latent moment weight", "hidden", "batch", "steps")
 
 
-def test_wider_data_hold_noise_over_a_window_match_dependence_update_the_discriminator_more_and_lower_gamma():
+def test_wider_data_hold_noise_match_dependence_and_latents_update_the_discriminator_more_and_lower_gamma():
     choices = [recipe.choose_recipe(features, 20000) for features in (7, 11, 19)]
     assert [choice.window_noise_dim for choice in choices] == [3, 5, 9]
     assert {choice.dependence_weight for choice in choices} == {recipe.DEPENDENCE_WEIGHT}
     assert {choice.discriminator_updates for choice in choices} == {recipe.WIDE_DISCRIMINATOR_UPDATES}
     assert recipe.WIDE_DISCRIMINATOR_UPDATES > 1
     assert {choice.gamma for choice in choices} == {recipe.WIDE_GAMMA} and recipe.WIDE_GAMMA < recipe.PAPER_GAMMA
+    assert {choice.latent_moment_weight for choice in choices} == {recipe.WIDE_LATENT_MOMENT_WEIGHT}
+    assert recipe.WIDE_LATENT_MOMENT_WEIGHT > 0
     assert recipe.choose_recipe(19, 20000, z_dim=4).window_noise_dim == 2, "half of the noise features"
     given = recipe.choose_recipe(19, 20000, window_noise_dim=0, dependence_weight=1.5, discriminator_updates=1,
-                                 gamma=0.5)
-    assert (given.window_noise_dim, given.dependence_weight, given.discriminator_updates, given.gamma) == (
-        0, 1.5, 1, 0.5)
-    assert not {"window noise", "discriminator updates", "gamma"} & set(given.chosen)
-    assert "window noise 0, dependence weight 1.5, discriminator updates 1 a joint step, gamma 0.5" in given.describe()
+                                 gamma=0.5, latent_moment_weight=0.0)
+    assert (given.window_noise_dim, given.dependence_weight, given.discriminator_updates, given.gamma,
+            given.latent_moment_weight) == (0, 1.5, 1, 0.5, 0.0)
+    assert not {"window noise", "discriminator updates", "gamma", "latent moment weight"} & set(given.chosen)
+    assert ("window noise 0, dependence weight 1.5, discriminator updates 1 a joint step, gamma 0.5, latent moment "
+            "weight 0" in given.describe())
 
 
 def test_wider_data_get_wider_networks_up_to_the_cap_and_fewer_joint_steps():
@@ -305,7 +309,8 @@ def test_a_chosen_batch_is_shared_equally_by_the_replicas():
 def test_given_settings_are_kept_and_only_the_rest_chosen():
     chosen = recipe.choose_recipe(28, 20000, hidden_dim=24, steps=(100, None, 300))
     assert chosen.hidden_dim == 24 and chosen.steps == (100, 5000, 300)
-    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "gamma", "batch", "steps")
+    assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "gamma",
+                             "latent moment weight", "batch", "steps")
     assert "hidden 24, batch 128" in chosen.describe()
 
 
@@ -319,8 +324,9 @@ def test_csv_with_every_column_kind_round_trips(tmp_path, capsys):
                                 "--out-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
     assert "note: dropped column 'date'" in out and "T1_copy copies T1" in out and "T1_F = 1.8 T1 + 32" in out
-    assert generator.read_settings(run_dir / "timegan_energy.h5")["gamma"] == recipe.PAPER_GAMMA, (
-        "the gamma chosen for narrow data, trained with and recorded")
+    settings = generator.read_settings(run_dir / "timegan_energy.h5")
+    assert (settings["gamma"], settings["latent_moment_weight"]) == (recipe.PAPER_GAMMA, 0.0), (
+        "the gamma and latent moment weight chosen for narrow data, trained with and recorded")
     csv = tmp_path / "windows.csv"
     assert timegan.main(["--generator", str(run_dir / "timegan_energy.h5"), "--samples", "6", "--csv", str(csv),
                          "--out-dir", str(tmp_path)]) == 0
