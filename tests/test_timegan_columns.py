@@ -234,7 +234,7 @@ def test_small_data_keep_the_measured_recipe(features):
     assert (chosen.hidden_dim, chosen.batch_size, chosen.steps) == (24, 128, (5000, 5000, 8000))
     assert (chosen.window_noise_dim, chosen.dependence_weight, chosen.discriminator_updates, chosen.gamma,
             chosen.latent_moment_weight) == (0, 0.0, 1, recipe.PAPER_GAMMA, 0.0), \
-        "the paper's noise, losses, updates and gamma"
+        "the paper's noise, losses, updates, gamma and no latent moment loss"
     assert chosen.chosen == ("window noise", "dependence weight", "discriminator updates", "gamma",
                              "latent moment weight", "hidden", "batch", "steps")
 

@@ -146,6 +146,10 @@ def default_batch_size(num_windows, replicas=1):
     return max(replicas, batch_size - batch_size % replicas)
 
 
+# The joint-phase options in default_joint_options' order, as the recipe line names them.
+JOINT_OPTION_NAMES = ("window noise", "dependence weight", "discriminator updates", "gamma", "latent moment weight")
+
+
 def default_joint_options(num_features, z_dim):
     """(window_noise_dim, dependence_weight, discriminator_updates, gamma, latent_moment_weight): the
     paper's for data as narrow as the measured recipe's, else half of the `z_dim` noise features held,
@@ -161,24 +165,11 @@ def choose_recipe(num_features, num_windows, *, hidden_dim=None, batch_size=None
                   gamma=None, latent_moment_weight=None, replicas=1):
     """The recipe for windows of `num_features` modelled features and `z_dim` noise features (default
     one per feature), trained on `replicas` replicas; given values (not None) are kept."""
-    chosen = []
-    noise_default, weight_default, updates_default, gamma_default, latent_moment_default = default_joint_options(
-        num_features, z_dim or num_features)
-    if window_noise_dim is None:
-        window_noise_dim = noise_default
-        chosen.append("window noise")
-    if dependence_weight is None:
-        dependence_weight = weight_default
-        chosen.append("dependence weight")
-    if discriminator_updates is None:
-        discriminator_updates = updates_default
-        chosen.append("discriminator updates")
-    if gamma is None:
-        gamma = gamma_default
-        chosen.append("gamma")
-    if latent_moment_weight is None:
-        latent_moment_weight = latent_moment_default
-        chosen.append("latent moment weight")
+    given = (window_noise_dim, dependence_weight, discriminator_updates, gamma, latent_moment_weight)
+    joint_defaults = default_joint_options(num_features, z_dim or num_features)
+    chosen = [name for name, value in zip(JOINT_OPTION_NAMES, given) if value is None]
+    window_noise_dim, dependence_weight, discriminator_updates, gamma, latent_moment_weight = (
+        default if value is None else value for value, default in zip(given, joint_defaults))
     if hidden_dim is None:
         hidden_dim = default_hidden_dim(num_features)
         chosen.append("hidden")
